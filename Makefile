@@ -1,0 +1,39 @@
+# The project's single entry point: `make run` serves the app, `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local development runs with DEBUG on unless the environment says otherwise.
+export DJANGO_DEBUG ?= true
+
+.PHONY: run test test-unit test-mariadb test-stack test-browser lint bench system-deps clean
+
+# Debian packages that mysqlclient needs to compile; installed only when missing.
+system-deps:
+	@if ! pkg-config --exists mysqlclient 2>/dev/null && ! pkg-config --exists mariadb 2>/dev/null || ! command -v gcc >/dev/null; then \
+		echo "Installing build dependencies for mysqlclient (apt)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-libmysqlclient-dev pkg-config build-essential; \
+	fi
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt | system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/daphne -b $(HOST) -p $(PORT) chatroom.asgi:application
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache

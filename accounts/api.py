@@ -1,0 +1,87 @@
+"""Accounts REST API: registration, JWT, logout, WebSocket tickets and the caller's profile."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from accounts.serializers import (
+    AvatarSerializer,
+    RefreshTokenSerializer,
+    RegisterResponseSerializer,
+    RegisterSerializer,
+    TicketSerializer,
+    UserSerializer,
+)
+from accounts.services import user_register, user_set_avatar
+from accounts.tickets import ticket_issue
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    # No authentication, so that the `auth` throttle counts per client address.
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_register(**serializer.validated_data)
+        refresh = RefreshToken.for_user(user)
+        body = {"user": UserSerializer(user).data, "access": str(refresh.access_token), "refresh": str(refresh)}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class LoginView(TokenObtainPairView):
+    authentication_classes = []
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+
+class RefreshView(TokenRefreshView):
+    pass
+
+
+class LogoutView(APIView):
+    """Blacklist a refresh token: it can no longer be refreshed."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=RefreshTokenSerializer, responses={205: None})
+    def post(self, request):
+        serializer = RefreshTokenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            RefreshToken(serializer.validated_data["refresh"]).blacklist()
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return Response(status=status.HTTP_205_RESET_CONTENT)
+
+
+class TicketView(APIView):
+    @extend_schema(request=None, responses=TicketSerializer)
+    def post(self, request):
+        ticket = ticket_issue(user=request.user)
+        return Response({"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_TTL})
+
+
+class MeView(APIView):
+    @extend_schema(responses=UserSerializer)
+    def get(self, request):
+        return Response(UserSerializer(request.user).data)
+
+    @extend_schema(request=AvatarSerializer, responses=UserSerializer)
+    def patch(self, request):
+        serializer = AvatarSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_set_avatar(user=request.user, avatar=serializer.validated_data["avatar"])
+        return Response(UserSerializer(user).data)

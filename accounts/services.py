@@ -1,0 +1,29 @@
+"""Writes about users."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from chatroom.exceptions import Invalid
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str) -> User:
+    """Create a user with a hashed password; names are unique regardless of case."""
+    if User.objects.filter(username__iexact=username).exists():
+        raise Invalid(fields={"username": ["A user with that username already exists."]})
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, password=password)
+    except IntegrityError:
+        raise Invalid(fields={"username": ["A user with that username already exists."]}) from None
+
+
+def user_set_avatar(*, user: User, avatar: UploadedFile) -> User:
+    """Replace the user's avatar with an already verified image; the old file is removed."""
+    old = user.avatar.name if user.avatar else None
+    user.avatar = avatar
+    user.save(update_fields=["avatar"])
+    if old:
+        user.avatar.storage.delete(old)
+    return user

@@ -1,0 +1,38 @@
+"""
+ASGI entry point: Django for HTTP, the chat consumer for WebSocket.
+
+The WebSocket side refuses foreign or missing Origin headers at the handshake
+(AllowedHostsOriginValidator) and authenticates by ticket or session.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatroom.settings")
+
+from django.conf import settings  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+if settings.CHAT_REQUIRE_SHARED_BACKENDS:
+    # Refuse to serve with settings that only work in one process (chatroom.checks).
+    from django.core.management import call_command  # noqa: E402
+
+    call_command("check", fail_level="ERROR")
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from accounts.middleware import WebSocketAuthStack  # noqa: E402
+from messaging.routing import websocket_urlpatterns  # noqa: E402
+
+# In production nginx serves /static/; in debug, daphne serves it itself.
+http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_app,
+        "websocket": AllowedHostsOriginValidator(WebSocketAuthStack(URLRouter(websocket_urlpatterns))),
+    }
+)

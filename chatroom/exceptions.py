@@ -1,0 +1,91 @@
+"""
+Errors that services raise, and how the REST API answers them.
+
+Services know nothing of HTTP or WebSocket frames: they raise these, the API
+maps them to status codes and the consumer to `error` frames with `code`.
+"""
+
+import math
+
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+
+class ChatError(Exception):
+    """Base of the errors a service raises for the caller to see."""
+
+    code = "invalid"
+    status = 400
+    default_detail = "Invalid request."
+
+    def __init__(self, detail: str | None = None):
+        self.detail = detail or self.default_detail
+        super().__init__(self.detail)
+
+
+class Invalid(ChatError):
+    """Input that fails validation; `fields` maps field names to messages."""
+
+    def __init__(self, detail: str | None = None, *, fields: dict | None = None):
+        self.fields = fields or {}
+        super().__init__(detail or "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.fields.items()))
+
+
+class NotMember(ChatError):
+    """The room does not exist or the caller is not in it: the same answer, so rooms cannot be enumerated."""
+
+    code = "not_member"
+    status = 404
+    default_detail = "Not found."
+
+
+class NotFound(ChatError):
+    code = "not_found"
+    status = 404
+    default_detail = "Not found."
+
+
+class Forbidden(ChatError):
+    code = "forbidden"
+    status = 403
+    default_detail = "You do not have permission to perform this action."
+
+
+class Conflict(ChatError):
+    code = "conflict"
+    status = 409
+    default_detail = "The request conflicts with the current state."
+
+
+class RateLimited(ChatError):
+    code = "rate_limited"
+    status = 429
+    default_detail = "Too many messages; slow down."
+
+    def __init__(self, retry_after: float, detail: str | None = None):
+        self.retry_after = retry_after
+        super().__init__(detail)
+
+    @property
+    def retry_after_ms(self) -> int:
+        return max(1, math.ceil(self.retry_after * 1000))
+
+
+class Unavailable(ChatError):
+    """A backing service (database, cache) failed; the request may be retried."""
+
+    code = "unavailable"
+    status = 503
+    default_detail = "The service is temporarily unavailable; try again."
+
+
+def api_exception_handler(exc, context):
+    """Answer a service's ChatError as DRF would answer its own exceptions."""
+    if isinstance(exc, RateLimited):
+        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=exc.detail)
+    elif isinstance(exc, Invalid) and exc.fields:
+        exc = drf_exceptions.ValidationError(exc.fields)
+    elif isinstance(exc, ChatError):
+        return Response({"detail": exc.detail}, status=exc.status)
+    return exception_handler(exc, context)

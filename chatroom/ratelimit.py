@@ -1,0 +1,77 @@
+"""
+Token-bucket rate limits shared by every worker.
+
+GCRA (the generic cell rate algorithm) keeps one timestamp per key: the
+"theoretical arrival time". With Redis it runs as one atomic script on the
+server's clock, so all workers share each bucket; without Redis (the embedded
+single-process default) it runs in process memory under a lock.
+"""
+
+import threading
+import time
+from functools import cache
+
+import redis
+from django.conf import settings
+
+_GCRA_SCRIPT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local new_tat = tat + interval
+local wait = new_tat - tolerance - now
+if wait > 0 then return tostring(wait) end
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+return '0'
+"""
+
+
+class TokenBucket:
+    """Allow `rate` hits a second per key, with bursts of up to `burst`."""
+
+    def __init__(self, name: str, *, rate: float, burst: int):
+        self.name = name
+        self.interval = 1.0 / rate
+        self.tolerance = self.interval * burst
+
+    def hit(self, key: str | int) -> float:
+        """Count one hit; return 0 if allowed, else the seconds to wait before the next one is."""
+        full_key = f"ratelimit:{self.name}:{key}"
+        if settings.REDIS_URL:
+            return float(_redis_gcra()(keys=[full_key], args=[self.interval, self.tolerance]))
+        return _memory_gcra(full_key, self.interval, self.tolerance)
+
+
+@cache
+def _redis_gcra():
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return client.register_script(_GCRA_SCRIPT)
+
+
+_memory_tats: dict[str, float] = {}
+_memory_lock = threading.Lock()
+
+
+def _memory_gcra(key: str, interval: float, tolerance: float) -> float:
+    with _memory_lock:
+        now = time.monotonic()
+        new_tat = max(_memory_tats.get(key, 0.0), now) + interval
+        wait = new_tat - tolerance - now
+        if wait > 0:
+            return wait
+        _memory_tats[key] = new_tat
+        return 0.0
+
+
+def reset_memory_buckets() -> None:
+    """Forget every in-memory bucket (tests)."""
+    with _memory_lock:
+        _memory_tats.clear()
+
+
+def send_bucket() -> TokenBucket:
+    """Message sends per user, over WebSocket and REST together."""
+    return TokenBucket("send", rate=settings.CHAT_SEND_RATE, burst=settings.CHAT_SEND_BURST)

@@ -1,0 +1,60 @@
+"""Messages REST API: history, send, delete, read pointer."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging import services
+from messaging.selectors import message_history
+from messaging.serializers import (
+    MessageHistoryQuerySerializer,
+    MessagePageSerializer,
+    MessageSendSerializer,
+    MessageSerializer,
+    ReadSerializer,
+)
+from rooms.selectors import membership_get
+
+
+class MessageListView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("before", int, description="Messages just older than this id."),
+            OpenApiParameter("after", int, description="Messages just newer than this id."),
+            OpenApiParameter("limit", int, description="At most this many (default 50, capped at 200)."),
+        ],
+        responses=MessagePageSerializer,
+    )
+    def get(self, request, room_id):
+        membership_get(user=request.user, room_id=room_id)
+        query = MessageHistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        messages, has_more = message_history(room_id=room_id, **query.validated_data)
+        return Response({"results": MessageSerializer(messages, many=True).data, "has_more": has_more})
+
+    @extend_schema(request=MessageSendSerializer, responses={201: MessageSerializer, 200: MessageSerializer})
+    def post(self, request, room_id):
+        membership_get(user=request.user, room_id=room_id)
+        serializer = MessageSendSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.message_send(author=request.user, room_id=room_id, **serializer.validated_data)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(MessageSerializer(result.message).data, status=code)
+
+
+class MessageDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, room_id, message_id):
+        services.message_delete(actor=request.user, room_id=room_id, message_id=message_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReadView(APIView):
+    @extend_schema(request=ReadSerializer, responses={204: None})
+    def post(self, request, room_id):
+        membership_get(user=request.user, room_id=room_id)
+        serializer = ReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.message_mark_read(user=request.user, room_id=room_id, **serializer.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

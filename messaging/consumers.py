@@ -1,0 +1,167 @@
+"""
+The WebSocket endpoint `/ws/chat/`: one socket per browser tab, carrying every
+room of its user (docs/PROTOCOL.md). Frames in are validated and handed to
+services; events out arrive through the process hub (messaging.hub).
+"""
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.db import DatabaseError
+
+from accounts.serializers import UserSerializer
+from chatroom.exceptions import ChatError, Invalid, NotMember, Unavailable
+from messaging.batching import get_batcher
+from messaging.events import encode_frame
+from messaging.hub import get_hub
+from messaging.serializers import MessageSendFrameSerializer, MessageSerializer, ReadFrameSerializer, RoomFrameSerializer
+from messaging.services import SendRequest, message_mark_read, presence_connect, presence_disconnect, typing_notify
+from rooms.selectors import room_ids_for_user
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+class FrameError(ChatError):
+    """A frame refused before it reached a service: bad JSON, unknown type, too large."""
+
+    def __init__(self, code: str, detail: str):
+        self.code = code
+        super().__init__(detail)
+
+
+def _validated(serializer_class, frame: dict) -> dict:
+    serializer = serializer_class(data=frame)
+    if not serializer.is_valid():
+        raise Invalid(fields=serializer.errors)
+    return serializer.validated_data
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    # Events reach sockets through the process hub, not through a channel per socket.
+    channel_layer_alias = None
+
+    user_id: int
+    room_ids: set[int]
+    hub = None
+
+    async def dispatch(self, message):
+        """
+        Dispatch without Channels' aclose_old_connections() thread hop on every
+        frame: this consumer reaches the ORM only through database_sync_to_async,
+        which closes stale connections itself.
+        """
+        handler = getattr(self, message["type"].replace(".", "_"), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # --- Lifecycle -----------------------------------------------------------
+
+    async def connect(self):
+        user = self.scope.get("user")
+        await self.accept()
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.user_id = user.id
+        self.room_ids = set()
+        room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
+        self.hub = await get_hub()
+        await self.hub.attach(self, room_ids)
+        await self.send_frame({"type": "hello", "user": UserSerializer(user).data, "rooms": sorted(room_ids)})
+        await presence_connect(user=user, room_ids=set(self.room_ids))
+
+    async def disconnect(self, code):
+        if self.hub is None:
+            return
+        room_ids = set(self.room_ids)
+        await self.hub.detach(self)
+        self.hub = None
+        try:
+            await presence_disconnect(user=self.user, room_ids=room_ids)
+        except Exception:
+            logger.warning("presence update for user %s failed", self.user_id, exc_info=True)
+
+    # --- Frames from the client ---------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self.hub is None:  # closed as unauthenticated; nothing to answer
+            return
+        client_id = None
+        try:
+            frame = self._parse(text_data)
+            client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+            handler = self.frame_handlers.get(frame.get("type")) if isinstance(frame.get("type"), str) else None
+            if handler is None:
+                raise FrameError("unknown_type", "Unknown or missing frame type.")
+            await handler(self, frame)
+        except ChatError as error:
+            await self.send_error(error, client_id)
+        except DatabaseError:
+            logger.exception("frame from user %s failed on the database", self.user_id)
+            await self.send_error(Unavailable(), client_id)
+
+    def _parse(self, text_data: str | None) -> dict:
+        if text_data is None:
+            raise FrameError("bad_json", "Frames must be JSON text, not binary.")
+        limit = settings.CHAT_MAX_FRAME_BYTES
+        if len(text_data) > limit // 4 and len(text_data.encode("utf-8", "surrogatepass")) > limit:
+            raise FrameError("too_large", f"Frames are limited to {limit // 1024} KiB.")
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+        if not isinstance(frame, dict):
+            raise FrameError("bad_json", "The frame must be a JSON object.")
+        return frame
+
+    async def on_message_send(self, frame: dict) -> None:
+        data = _validated(MessageSendFrameSerializer, frame)
+        request = SendRequest(self.user, data["room"], data["body"], data["client_id"])
+        result = await get_batcher().send(request)
+        await self.send_frame(
+            {"type": "ack", "client_id": data["client_id"], "message": MessageSerializer(result.message).data}
+        )
+
+    async def on_typing(self, frame: dict) -> None:
+        room_id = _validated(RoomFrameSerializer, frame)["room"]
+        # The socket's subscriptions are its user's rooms, kept current by membership events.
+        if room_id not in self.room_ids:
+            raise NotMember()
+        await typing_notify(user=self.user, room_id=room_id)
+
+    async def on_read(self, frame: dict) -> None:
+        data = _validated(ReadFrameSerializer, frame)
+        await database_sync_to_async(message_mark_read)(user=self.user, room_id=data["room"], message_id=data["message_id"])
+
+    async def on_ping(self, frame: dict) -> None:
+        await self.send_frame({"type": "pong"})
+
+    frame_handlers = {
+        "message.send": on_message_send,
+        "typing": on_typing,
+        "read": on_read,
+        "ping": on_ping,
+    }
+
+    # --- Frames to the client -----------------------------------------------
+
+    async def push(self, text: str) -> None:
+        """Write an encoded frame; the hub calls this for every event of the socket's rooms and user."""
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def send_frame(self, frame: dict) -> None:
+        await self.push(encode_frame(frame))
+
+    async def send_error(self, error: ChatError, client_id: str | None) -> None:
+        frame = {"type": "error", "code": error.code, "detail": error.detail, "client_id": client_id}
+        if hasattr(error, "retry_after_ms"):
+            frame["retry_after_ms"] = error.retry_after_ms
+        logger.info("refused frame from user %s: %s", getattr(self, "user_id", None), error.code)
+        await self.send_frame(frame)

@@ -1,0 +1,185 @@
+"""
+The process hub: one channel-layer subscriber per process that fans events out
+to the process's sockets.
+
+A plain Channels consumer subscribes every socket to its groups, so a message
+to a room of 200 costs 200 layer puts, 200 task wake-ups, 200 dispatches and
+200 JSON encodings. The hub subscribes once per room that has a local socket,
+receives each event once, and writes the already-encoded frame to every local
+socket in the room: the fan-out is done once per process and room, as
+python-socketio does it (see "The hot path" in ARCHITECTURE.md).
+"""
+
+import asyncio
+import logging
+import weakref
+from collections import defaultdict
+from typing import Any, Protocol
+
+from channels.layers import get_channel_layer
+
+from messaging.events import ROOM_EVENT, USER_EVENT, room_group, user_group
+
+logger = logging.getLogger(__name__)
+
+# Group memberships expire in channel layers (a day by default): re-add ours well before.
+GROUP_REFRESH_SECONDS = 3600
+
+
+class Socket(Protocol):
+    """What the hub needs of a connected socket (messaging.consumers.ChatConsumer)."""
+
+    user_id: int
+    room_ids: set[int]
+
+    async def push(self, text: str) -> None: ...
+
+    async def close(self, code: int | None = None) -> None: ...
+
+
+class Hub:
+    def __init__(self, layer):
+        self.layer = layer
+        self.channel_name: str | None = None
+        self.room_sockets: dict[int, set[Socket]] = defaultdict(set)
+        self.user_sockets: dict[int, set[Socket]] = defaultdict(set)
+        # Groups this hub is subscribed to in the layer, kept in step with the dicts above.
+        self._subscribed: set[str] = set()
+        self._group_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.channel_name = await self.layer.new_channel("hub.")
+        self._tasks = [
+            asyncio.create_task(self._receive_forever(), name="hub-receive"),
+            asyncio.create_task(self._refresh_groups_forever(), name="hub-refresh"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- Subscriptions --------------------------------------------------------
+
+    async def attach(self, socket: Socket, room_ids: set[int]) -> None:
+        """Start delivering the user's events and those of `room_ids` to `socket`."""
+        self.user_sockets[socket.user_id].add(socket)
+        await self._sync_group(user_group(socket.user_id))
+        for room_id in room_ids:
+            await self.join(socket, room_id)
+
+    async def detach(self, socket: Socket) -> None:
+        """Stop delivering anything to `socket`."""
+        for room_id in list(socket.room_ids):
+            await self.leave(socket, room_id)
+        sockets = self.user_sockets.get(socket.user_id)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self.user_sockets[socket.user_id]
+        await self._sync_group(user_group(socket.user_id))
+
+    async def join(self, socket: Socket, room_id: int) -> None:
+        socket.room_ids.add(room_id)
+        self.room_sockets[room_id].add(socket)
+        await self._sync_group(room_group(room_id))
+
+    async def leave(self, socket: Socket, room_id: int) -> None:
+        socket.room_ids.discard(room_id)
+        sockets = self.room_sockets.get(room_id)
+        if sockets is not None:
+            sockets.discard(socket)
+            if not sockets:
+                del self.room_sockets[room_id]
+        await self._sync_group(room_group(room_id))
+
+    async def _sync_group(self, group: str) -> None:
+        """Subscribe to or unsubscribe from `group` so that the layer matches the local sockets."""
+        async with self._group_lock:  # FIFO: concurrent joins and leaves apply in order.
+            kind, _, key = group.partition(".")
+            table = self.room_sockets if kind == "room" else self.user_sockets
+            wanted = int(key) in table
+            if wanted and group not in self._subscribed:
+                await self.layer.group_add(group, self.channel_name)
+                self._subscribed.add(group)
+            elif not wanted and group in self._subscribed:
+                self._subscribed.discard(group)
+                await self.layer.group_discard(group, self.channel_name)
+
+    # --- Delivery -------------------------------------------------------------
+
+    async def deliver(self, event: dict[str, Any]) -> None:
+        if event["type"] == ROOM_EVENT:
+            await self._deliver_room_event(event)
+        elif event["type"] == USER_EVENT:
+            await self._deliver_user_event(event)
+
+    async def _deliver_room_event(self, event: dict[str, Any]) -> None:
+        room_id, text, excluded = event["room"], event["text"], event.get("exclude_user")
+        sockets = list(self.room_sockets.get(room_id, ()))
+        for socket in sockets:
+            if socket.user_id != excluded:
+                await socket.push(text)
+        if event.get("drop_room"):
+            for socket in sockets:
+                await self.leave(socket, room_id)
+
+    async def _deliver_user_event(self, event: dict[str, Any]) -> None:
+        for socket in list(self.user_sockets.get(event["user"], ())):
+            if event.get("leave_room") is not None:
+                await self.leave(socket, event["leave_room"])
+            if event.get("join_room") is not None:
+                await self.join(socket, event["join_room"])
+            if event.get("text") is not None:
+                await socket.push(event["text"])
+            if event.get("close_code") is not None:
+                await socket.close(code=event["close_code"])
+
+    async def _receive_forever(self) -> None:
+        backoff = 0.1
+        while True:
+            try:
+                event = await self.layer.receive(self.channel_name)
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The layer's backend is down (Redis restarting): pushes are best
+                # effort, clients recover by id; keep trying.
+                logger.warning("hub: channel layer receive failed; retrying in %.1fs", backoff, exc_info=True)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+                continue
+            try:
+                await self.deliver(event)
+            except Exception:
+                logger.exception("hub: delivering %s failed", event.get("type"))
+
+    async def _refresh_groups_forever(self) -> None:
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_SECONDS)
+            for group in list(self._subscribed):
+                try:
+                    await self.layer.group_add(group, self.channel_name)
+                except Exception:
+                    logger.warning("hub: refreshing %s failed", group, exc_info=True)
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+_starting: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+async def get_hub() -> Hub:
+    """Return the running event loop's hub, starting it on first use."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        lock = _starting.setdefault(loop, asyncio.Lock())
+        async with lock:
+            hub = _hubs.get(loop)
+            if hub is None:
+                hub = Hub(get_channel_layer())
+                await hub.start()
+                _hubs[loop] = hub
+    return hub

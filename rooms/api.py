@@ -1,0 +1,120 @@
+"""Rooms REST API: thin views over rooms.services and rooms.selectors."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from messaging.selectors import online_user_ids
+from rooms import services
+from rooms.selectors import member_list, membership_get, room_get_for_member, room_list_for_user
+from rooms.serializers import (
+    InviteCodeSerializer,
+    JoinSerializer,
+    MemberSerializer,
+    RoleSerializer,
+    RoomInputSerializer,
+    RoomSerializer,
+)
+
+
+def room_response(request, room_id: int, status_code: int = status.HTTP_200_OK) -> Response:
+    room = room_get_for_member(user=request.user, room_id=room_id)
+    return Response(RoomSerializer(room).data, status=status_code)
+
+
+class RoomListView(APIView):
+    @extend_schema(responses=RoomSerializer(many=True))
+    def get(self, request):
+        return Response(RoomSerializer(room_list_for_user(user=request.user), many=True).data)
+
+    @extend_schema(request=RoomInputSerializer, responses={201: RoomSerializer})
+    def post(self, request):
+        serializer = RoomInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        room = services.room_create(owner=request.user, **serializer.validated_data)
+        return room_response(request, room.id, status.HTTP_201_CREATED)
+
+
+class RoomDetailView(APIView):
+    @extend_schema(responses=RoomSerializer)
+    def get(self, request, room_id):
+        return room_response(request, room_id)
+
+    @extend_schema(request=RoomInputSerializer(partial=True), responses=RoomSerializer)
+    def patch(self, request, room_id):
+        membership_get(user=request.user, room_id=room_id)  # non-members get 404 before any validation
+        serializer = RoomInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.room_update(actor=request.user, room_id=room_id, **serializer.validated_data)
+        return room_response(request, room_id)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, room_id):
+        services.room_delete(actor=request.user, room_id=room_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomJoinView(APIView):
+    @extend_schema(request=JoinSerializer, responses=RoomSerializer)
+    def post(self, request):
+        serializer = JoinSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        room = services.room_join(user=request.user, **serializer.validated_data)
+        return room_response(request, room.id)
+
+
+class RoomLeaveView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, room_id):
+        services.room_leave(user=request.user, room_id=room_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RoomInviteView(APIView):
+    @extend_schema(request=None, responses=InviteCodeSerializer)
+    def post(self, request, room_id):
+        return Response({"invite_code": services.invite_rotate(actor=request.user, room_id=room_id)})
+
+
+class MemberListView(APIView):
+    @extend_schema(responses=MemberSerializer(many=True))
+    def get(self, request, room_id):
+        membership_get(user=request.user, room_id=room_id)
+        members = member_list(room_id=room_id)
+        online = online_user_ids([m.user_id for m in members])
+        for member in members:
+            member.online = member.user_id in online
+        return Response(MemberSerializer(members, many=True).data)
+
+
+class MemberDetailView(APIView):
+    @extend_schema(request=RoleSerializer, responses=MemberSerializer)
+    def patch(self, request, room_id, user_id):
+        membership_get(user=request.user, room_id=room_id)
+        serializer = RoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        member = services.member_set_role(actor=request.user, room_id=room_id, user_id=user_id, **serializer.validated_data)
+        member.online = member.user_id in online_user_ids([member.user_id])
+        return Response(MemberSerializer(member).data)
+
+
+class MemberKickView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, room_id, user_id):
+        services.member_kick(actor=request.user, room_id=room_id, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MemberBanView(APIView):
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, room_id, user_id):
+        services.member_ban(actor=request.user, room_id=room_id, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BanDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, room_id, user_id):
+        services.member_unban(actor=request.user, room_id=room_id, user_id=user_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

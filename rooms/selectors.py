@@ -1,0 +1,92 @@
+"""Reads about rooms. Every room id that arrives from outside passes `membership_get`."""
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+
+from accounts.models import User
+from chatroom.exceptions import NotFound, NotMember
+from messaging.models import Message
+from rooms.models import Membership, Room
+
+
+def membership_get(*, user: User, room_id: int) -> Membership:
+    """Return the user's membership of the room, or raise NotMember (a missing room looks the same)."""
+    try:
+        return Membership.objects.select_related("room").get(user=user, room_id=room_id)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise NotMember() from None
+
+
+def member_get(*, room_id: int, user_id: int) -> Membership:
+    """Return another user's membership of a room the caller was already checked into."""
+    try:
+        return Membership.objects.select_related("user").get(room_id=room_id, user_id=user_id)
+    except (Membership.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such member.") from None
+
+
+def room_ids_for_user(*, user: User) -> set[int]:
+    return set(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+
+
+def room_latest_message_id(*, room_id: int) -> int:
+    return Message.objects.filter(room_id=room_id).order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def _count(queryset: QuerySet) -> Subquery:
+    return Coalesce(
+        Subquery(queryset.order_by().values("room_id").annotate(n=Count("id")).values("n")[:1]),
+        Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _memberships_with_room_state(*, user: User) -> QuerySet[Membership]:
+    """The user's memberships, annotated with what a Room shows that caller."""
+    visible = Message.objects.filter(room_id=OuterRef("room_id"), deleted_at__isnull=True)
+    last = visible.order_by("-id")
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("room", "room__owner")
+        .annotate(
+            member_count=_count(Membership.objects.filter(room_id=OuterRef("room_id"))),
+            unread_count=_count(visible.filter(id__gt=OuterRef("last_read_message_id")).exclude(author=user)),
+            last_message_id=Subquery(last.values("id")[:1]),
+            last_activity=Greatest(Coalesce(Subquery(last.values("created_at")[:1]), "room__created_at"), "joined_at"),
+        )
+    )
+
+
+def _rooms_from(memberships: list[Membership]) -> list[Room]:
+    last_ids = [m.last_message_id for m in memberships if m.last_message_id]
+    last_messages = Message.objects.select_related("author").in_bulk(last_ids)
+    rooms = []
+    for membership in memberships:
+        room = membership.room
+        room.role = membership.role
+        room.member_count = membership.member_count
+        room.unread_count = membership.unread_count
+        room.last_message = last_messages.get(membership.last_message_id)
+        rooms.append(room)
+    return rooms
+
+
+def room_list_for_user(*, user: User) -> list[Room]:
+    """The user's rooms as the caller sees them, most recent activity first."""
+    memberships = _memberships_with_room_state(user=user).order_by("-last_activity", "-room_id")
+    return _rooms_from(list(memberships))
+
+
+def room_get_for_member(*, user: User, room_id: int) -> Room:
+    """One room as a member sees it (role, unread count, last message), or NotMember."""
+    try:
+        memberships = list(_memberships_with_room_state(user=user).filter(room_id=int(room_id)))
+    except (ValueError, TypeError):
+        raise NotMember() from None
+    if not memberships:
+        raise NotMember()
+    return _rooms_from(memberships)[0]
+
+
+def member_list(*, room_id: int) -> list[Membership]:
+    return list(Membership.objects.filter(room_id=room_id).select_related("user").order_by("joined_at", "id"))

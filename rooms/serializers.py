@@ -1,0 +1,68 @@
+from rest_framework import serializers
+
+from accounts.serializers import UserSerializer
+from chatroom.fields import MediaUrlField, TimestampField
+from chatroom.images import avatar_clean
+from messaging.serializers import MessageSerializer
+from rooms.models import Membership, Room
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    """A room as one member sees it; the instance comes from rooms.selectors with the per-member fields set."""
+
+    avatar = MediaUrlField(read_only=True)
+    owner = UserSerializer(read_only=True)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, read_only=True)
+    member_count = serializers.IntegerField(read_only=True)
+    unread_count = serializers.IntegerField(read_only=True)
+    last_message = MessageSerializer(read_only=True, allow_null=True)
+    created_at = TimestampField(read_only=True)
+
+    class Meta:
+        model = Room
+        fields = [
+            "id",
+            "name",
+            "description",
+            "avatar",
+            "owner",
+            "invite_code",
+            "role",
+            "member_count",
+            "unread_count",
+            "last_message",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class RoomInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    avatar = serializers.ImageField(required=False)
+
+    def validate_avatar(self, value):
+        return avatar_clean(value)
+
+
+class JoinSerializer(serializers.Serializer):
+    invite_code = serializers.CharField(max_length=64)
+
+
+class InviteCodeSerializer(serializers.Serializer):
+    invite_code = serializers.CharField(read_only=True)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    joined_at = TimestampField(read_only=True)
+    online = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "joined_at", "online"]
+        read_only_fields = fields
+
+
+class RoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=[Membership.Role.ADMIN, Membership.Role.MEMBER])

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from rooms import api
+
+urlpatterns = [
+    path("rooms/", api.RoomListView.as_view(), name="room-list"),
+    path("rooms/join/", api.RoomJoinView.as_view(), name="room-join"),
+    path("rooms/<int:room_id>/", api.RoomDetailView.as_view(), name="room-detail"),
+    path("rooms/<int:room_id>/leave/", api.RoomLeaveView.as_view(), name="room-leave"),
+    path("rooms/<int:room_id>/invite/", api.RoomInviteView.as_view(), name="room-invite"),
+    path("rooms/<int:room_id>/members/", api.MemberListView.as_view(), name="member-list"),
+    path("rooms/<int:room_id>/members/<int:user_id>/", api.MemberDetailView.as_view(), name="member-detail"),
+    path("rooms/<int:room_id>/members/<int:user_id>/kick/", api.MemberKickView.as_view(), name="member-kick"),
+    path("rooms/<int:room_id>/members/<int:user_id>/ban/", api.MemberBanView.as_view(), name="member-ban"),
+    path("rooms/<int:room_id>/bans/<int:user_id>/", api.BanDetailView.as_view(), name="ban-detail"),
+]
