@@ -1,9 +1,10 @@
 """Fixtures shared by every app's tests: users, API clients and WebSocket clients."""
 
 import itertools
+import json
 
 import pytest
-from channels.layers import channel_layers
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -15,6 +16,12 @@ from chatroom.ratelimit import reset_memory_buckets
 PASSWORD = "correct-horse-battery-staple"
 ORIGIN = (b"origin", b"http://127.0.0.1")
 _names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness would dominate the suite; production keeps Django's default."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +71,28 @@ async def ws_connect(user: User | None = None, *, ticket: str | None = None, ori
     connected, _ = await communicator.connect()
     assert connected
     return communicator
+
+
+class PublishedEvents(list):
+    """(group, event) pairs sent to the channel layer, in order."""
+
+    def frames(self, group: str) -> list[dict]:
+        return [json.loads(event["text"]) for g, event in self if g == group and event.get("text")]
+
+    def types(self, group: str) -> list[str]:
+        return [frame["type"] for frame in self.frames(group)]
+
+
+@pytest.fixture
+def published(monkeypatch) -> PublishedEvents:
+    """Record every event published to the channel layer (services publish after commit)."""
+    layer = get_channel_layer()
+    recorded = PublishedEvents()
+    original = layer.group_send
+
+    async def recording_group_send(group, message):
+        recorded.append((group, message))
+        await original(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recording_group_send)
+    return recorded

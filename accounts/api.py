@@ -56,6 +56,9 @@ class LogoutView(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
 
+    def get_authenticate_header(self, request):
+        return 'Bearer realm="api"'  # so that an invalid token answers 401, not 403
+
     @extend_schema(request=RefreshTokenSerializer, responses={205: None})
     def post(self, request):
         serializer = RefreshTokenSerializer(data=request.data)

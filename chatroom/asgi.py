@@ -9,14 +9,14 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatroom.settings")
 
-from django.conf import settings  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
+from django.conf import settings
+from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
 if settings.CHAT_REQUIRE_SHARED_BACKENDS:
     # Refuse to serve with settings that only work in one process (chatroom.checks).
-    from django.core.management import call_command  # noqa: E402
+    from django.core.management import call_command
 
     call_command("check", fail_level="ERROR")
 

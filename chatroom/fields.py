@@ -19,3 +19,23 @@ class MediaUrlField(serializers.ImageField):
 
     def to_representation(self, value):
         return value.url if value else None
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that takes only JSON strings: a number or a list is a type error, not text."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField for ids in JSON: only integers, not "12", 12.0 or true."""
+
+    default_error_messages = {"invalid": "A valid integer is required."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

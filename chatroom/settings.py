@@ -21,7 +21,10 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 # Outside debug there is no default: a deployment must bring its own secret.
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-only-for-debug" if DEBUG else environ.Env.NOTSET)
+SECRET_KEY = env(
+    "DJANGO_SECRET_KEY",
+    default="insecure-key-for-local-debug-only-never-in-production" if DEBUG else environ.Env.NOTSET,
+)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -52,6 +55,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chatroom.middleware.content_security_policy_middleware",
 ]
 
 ROOT_URLCONF = "chatroom.urls"

@@ -17,7 +17,12 @@ from chatroom.exceptions import ChatError, Invalid, NotMember, Unavailable
 from messaging.batching import get_batcher
 from messaging.events import encode_frame
 from messaging.hub import get_hub
-from messaging.serializers import MessageSendFrameSerializer, MessageSerializer, ReadFrameSerializer, RoomFrameSerializer
+from messaging.serializers import (
+    MessageSendFrameSerializer,
+    MessageSerializer,
+    ReadFrameSerializer,
+    RoomFrameSerializer,
+)
 from messaging.services import SendRequest, message_mark_read, presence_connect, presence_disconnect, typing_notify
 from rooms.selectors import room_ids_for_user
 
@@ -138,7 +143,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_read(self, frame: dict) -> None:
         data = _validated(ReadFrameSerializer, frame)
-        await database_sync_to_async(message_mark_read)(user=self.user, room_id=data["room"], message_id=data["message_id"])
+        await database_sync_to_async(message_mark_read)(
+            user=self.user, room_id=data["room"], message_id=data["message_id"]
+        )
 
     async def on_ping(self, frame: dict) -> None:
         await self.send_frame({"type": "pong"})

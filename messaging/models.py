@@ -11,7 +11,8 @@ class Message(models.Model):
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     # Chosen by the sending client so that a retried send is stored once.
-    client_id = models.CharField(_("client id"), max_length=64, null=True, blank=True)
+    # NULL, not "", when absent: the unique (author, client_id) constraint ignores NULLs.
+    client_id = models.CharField(_("client id"), max_length=64, null=True, blank=True)  # noqa: DJ001
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
 
     class Meta:

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
-from chatroom.fields import TimestampField
+from chatroom.fields import StrictCharField, StrictIntegerField, TimestampField
 from messaging.models import Message
 
 BODY_MAX_LENGTH = 4000
@@ -21,14 +21,14 @@ class MessageSerializer(serializers.ModelSerializer):
 class MessageSendSerializer(serializers.Serializer):
     """A message to send, whether it came by REST or WebSocket; the body is trimmed, then 1-4,000 code points."""
 
-    body = serializers.CharField(max_length=BODY_MAX_LENGTH)
-    client_id = serializers.CharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, default=None)
+    body = StrictCharField(max_length=BODY_MAX_LENGTH)
+    client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, default=None)
 
 
 class RoomFrameSerializer(serializers.Serializer):
     """The `room` field of a WebSocket frame."""
 
-    room = serializers.IntegerField(min_value=1)
+    room = StrictIntegerField(min_value=1)
 
 
 class MessageSendFrameSerializer(RoomFrameSerializer, MessageSendSerializer):
@@ -36,7 +36,7 @@ class MessageSendFrameSerializer(RoomFrameSerializer, MessageSendSerializer):
 
 
 class ReadSerializer(serializers.Serializer):
-    message_id = serializers.IntegerField(min_value=1)
+    message_id = StrictIntegerField(min_value=1)
 
 
 class ReadFrameSerializer(RoomFrameSerializer, ReadSerializer):

@@ -78,7 +78,9 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         if wait:
             results[index] = RateLimited(wait)
             continue
-        message = Message(room_id=request.room_id, author=request.author, body=request.body, client_id=request.client_id)
+        message = Message(
+            room_id=request.room_id, author=request.author, body=request.body, client_id=request.client_id
+        )
         if request.client_id is not None:
             stored[key] = message  # a repeat within this batch answers with this one
         to_insert.append((index, message))
@@ -132,7 +134,9 @@ def _answer_after_conflict(request: SendRequest) -> SendResult | ChatError:
 def message_delete(*, actor: User, room_id: int, message_id: int) -> None:
     """Hide a message (soft delete); its author, the room's owner or an admin may."""
     membership = membership_get(user=actor, room_id=room_id)
-    message = Message.objects.select_for_update().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
+    message = (
+        Message.objects.select_for_update().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
+    )
     if message is None:
         raise NotFound("No such message.")
     if message.author_id != actor.id and membership.role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
@@ -183,7 +187,8 @@ async def presence_disconnect(*, user: User, room_ids: set[int]) -> None:
 async def _publish_presence(user: User, room_ids: set[int], *, online: bool) -> None:
     user_data = UserSerializer(user).data
     await publish_now(
-        to_room(room_id, {"type": "presence", "room": room_id, "user": user_data, "online": online}, exclude_user=user.id)
+        to_room(
+            room_id, {"type": "presence", "room": room_id, "user": user_data, "online": online}, exclude_user=user.id
+        )
         for room_id in room_ids
     )
-

@@ -94,7 +94,9 @@ class MemberDetailView(APIView):
         membership_get(user=request.user, room_id=room_id)
         serializer = RoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = services.member_set_role(actor=request.user, room_id=room_id, user_id=user_id, **serializer.validated_data)
+        member = services.member_set_role(
+            actor=request.user, room_id=room_id, user_id=user_id, **serializer.validated_data
+        )
         member.online = member.user_id in online_user_ids([member.user_id])
         return Response(MemberSerializer(member).data)
 

@@ -43,7 +43,9 @@ def room_create(*, owner: User, name: str, description: str = "", avatar: Upload
         room.avatar = avatar
     room.save()
     Membership.objects.create(room=room, user=owner, role=Role.OWNER)
-    publish_on_commit([to_user(owner.id, room_frame(user=owner, room_id=room.id, frame_type="room.added"), join_room=room.id)])
+    publish_on_commit(
+        [to_user(owner.id, room_frame(user=owner, room_id=room.id, frame_type="room.added"), join_room=room.id)]
+    )
     return room
 
 
@@ -91,7 +93,11 @@ def room_join(*, user: User, invite_code: str) -> Room:
         return room  # already a member
     publish_on_commit(
         [
-            to_room(room.id, {"type": "member.joined", "room": room.id, "user": UserSerializer(user).data}, exclude_user=user.id),
+            to_room(
+                room.id,
+                {"type": "member.joined", "room": room.id, "user": UserSerializer(user).data},
+                exclude_user=user.id,
+            ),
             to_user(user.id, room_frame(user=user, room_id=room.id, frame_type="room.added"), join_room=room.id),
         ]
     )

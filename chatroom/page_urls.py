@@ -1,0 +1,16 @@
+"""The server-rendered pages: sign-in, sign-up, and the chat itself."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from accounts.views import LoginPageView, RegisterPageView
+from rooms.views import home, room_page, rooms_page
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", LoginPageView.as_view(), name="login"),
+    path("register/", RegisterPageView.as_view(), name="register"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("rooms/", rooms_page, name="rooms-page"),
+    path("rooms/<int:room_id>/", room_page, name="room-page"),
+]

@@ -1,0 +1,138 @@
+import pytest
+
+from chatroom.exceptions import Forbidden, Invalid, NotFound, NotMember, RateLimited
+from messaging import services
+from messaging.models import Message
+from messaging.selectors import message_history
+from messaging.services import SendRequest
+from rooms.models import Membership
+from rooms.services import room_create, room_join
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def room(make_user):
+    return room_create(owner=make_user("owner"), name="general")
+
+
+@pytest.fixture
+def member(room, make_user):
+    user = make_user("member")
+    room_join(user=user, invite_code=room.invite_code)
+    return user
+
+
+def test_send_stores_then_publishes_after_commit(room, published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        result = services.message_send(author=room.owner, room_id=room.id, body="hello", client_id="c-1")
+        assert published == []  # nothing is pushed before the transaction commits
+    assert result.created and Message.objects.get().body == "hello"
+    for callback in callbacks:
+        callback()
+    [frame] = published.frames(f"room.{room.id}")
+    assert frame["type"] == "message.new"
+    assert frame["message"] == {
+        "id": result.message.id,
+        "room": room.id,
+        "author": {
+            "id": room.owner.id,
+            "username": "owner",
+            "avatar": None,
+            "date_joined": frame["message"]["author"]["date_joined"],
+        },
+        "body": "hello",
+        "created_at": frame["message"]["created_at"],
+        "client_id": "c-1",
+    }
+    assert frame["message"]["created_at"].endswith("Z")
+
+
+def test_send_is_idempotent_by_author_and_client_id(room, member, published, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.message_send(author=member, room_id=room.id, body="once", client_id="same")
+    published.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.message_send(author=member, room_id=room.id, body="once", client_id="same")
+    assert not again.created and again.message.id == first.message.id
+    assert Message.objects.count() == 1 and published == []
+    other_author = services.message_send(author=room.owner, room_id=room.id, body="once", client_id="same")
+    assert other_author.created  # client ids are per author
+
+
+def test_send_refuses_non_members(room, make_user):
+    with pytest.raises(NotMember):
+        services.message_send(author=make_user(), room_id=room.id, body="let me in")
+    with pytest.raises(NotMember):
+        services.message_send(author=room.owner, room_id=987654, body="nowhere")
+    assert Message.objects.count() == 0
+
+
+def test_send_rate_limit_allows_a_burst_then_refuses(room, settings):
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 10, 20
+    for i in range(20):
+        services.message_send(author=room.owner, room_id=room.id, body=f"m{i}")
+    with pytest.raises(RateLimited) as refused:
+        services.message_send(author=room.owner, room_id=room.id, body="one too many")
+    assert 0 < refused.value.retry_after_ms <= 100
+    assert Message.objects.count() == 20
+
+
+def test_batch_answers_each_request_in_order(room, member, make_user):
+    outsider = make_user()
+    results = services.message_send_many(
+        requests=[
+            SendRequest(member, room.id, "a", "k1"),
+            SendRequest(outsider, room.id, "b", None),
+            SendRequest(member, room.id, "a again", "k1"),
+            SendRequest(room.owner, room.id, "c", None),
+        ]
+    )
+    assert results[0].created and results[0].message.body == "a"
+    assert isinstance(results[1], NotMember)
+    assert not results[2].created and results[2].message.id == results[0].message.id
+    assert results[3].created
+    assert list(Message.objects.values_list("body", flat=True)) == ["a", "c"]
+
+
+def test_delete_by_author_owner_or_admin(room, member, make_user, published, django_capture_on_commit_callbacks):
+    other = make_user()
+    room_join(user=other, invite_code=room.invite_code)
+    mine = services.message_send(author=member, room_id=room.id, body="x").message
+    with pytest.raises(Forbidden):
+        services.message_delete(actor=other, room_id=room.id, message_id=mine.id)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_delete(actor=room.owner, room_id=room.id, message_id=mine.id)
+    assert published.frames(f"room.{room.id}")[-1] == {
+        "type": "message.deleted",
+        "room": room.id,
+        "message_id": mine.id,
+    }
+    mine.refresh_from_db()
+    assert mine.deleted_at is not None
+    with pytest.raises(NotFound):
+        services.message_delete(actor=member, room_id=room.id, message_id=mine.id)
+    assert message_history(room_id=room.id) == ([], False)
+
+
+def test_read_pointer_only_moves_forward(room, member):
+    ids = [services.message_send(author=room.owner, room_id=room.id, body=str(i)).message.id for i in range(3)]
+    services.message_mark_read(user=member, room_id=room.id, message_id=ids[2])
+    services.message_mark_read(user=member, room_id=room.id, message_id=ids[0])
+    assert Membership.objects.get(user=member, room=room).last_read_message_id == ids[2]
+    with pytest.raises(Invalid):
+        services.message_mark_read(user=member, room_id=room.id, message_id=ids[2] + 100)
+
+
+def test_history_cursors(room):
+    ids = [services.message_send(author=room.owner, room_id=room.id, body=str(i)).message.id for i in range(7)]
+    newest, more = message_history(room_id=room.id, limit=3)
+    assert [m.id for m in newest] == ids[4:] and more
+    older, more = message_history(room_id=room.id, before=ids[4], limit=3)
+    assert [m.id for m in older] == ids[1:4] and more
+    oldest, more = message_history(room_id=room.id, before=ids[1], limit=3)
+    assert [m.id for m in oldest] == ids[:1] and not more
+    newer, more = message_history(room_id=room.id, after=ids[0], limit=3)
+    assert [m.id for m in newer] == ids[1:4] and more
+    last, more = message_history(room_id=room.id, after=ids[3], limit=3)
+    assert [m.id for m in last] == ids[4:] and not more
