@@ -160,9 +160,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chatroom.exceptions.api_exception_handler",
 }
-# nginx sets X-Forwarded-For; trust that many proxies when reading the client address.
+# nginx appends to X-Forwarded-For; trust that many proxies when reading the client
+# address. 0 means REMOTE_ADDR: DRF's None would key throttles on the whole header,
+# which a client forges to get a fresh bucket per request.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
-REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES or None
+REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chatroom API",
@@ -226,10 +228,20 @@ if env.bool("DJANGO_SECURE_PROXY_SSL", default=False):
 
 # --- Logging ----------------------------------------------------------------
 
+# JSON lines (one object per record, with the `event` and ids given in `extra`)
+# unless DJANGO_LOG_FORMAT=plain; plain text by default in debug.
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
 }

@@ -1,0 +1,17 @@
+#!/bin/sh
+# Serve the chat server with one daphne process: a web worker of the production
+# stack. docker-compose runs it in each web service; the stack tests run it twice
+# on loopback. Migrations and static files are not its business (scripts/release.sh
+# runs once before the workers start), so any number of workers can start at once.
+#
+#   DAPHNE_BIND   address to listen on (default 0.0.0.0)
+#   DAPHNE_PORT   port to listen on (default 8000)
+#
+# Settings come from the environment (.env.example); with DJANGO_DEBUG off the
+# application refuses to load without a secret key or on single-process backends.
+set -eu
+cd "$(dirname "$0")/.."
+# exec: daphne becomes the process that receives SIGTERM from docker or the tests.
+# No --proxy-headers: daphne would trust the first X-Forwarded-For entry, which any
+# client can forge; Django reads the trusted one (DJANGO_NUM_PROXIES) itself.
+exec daphne -b "${DAPHNE_BIND:-0.0.0.0}" -p "${DAPHNE_PORT:-8000}" chatroom.asgi:application
