@@ -1,0 +1,1 @@
+"""The fan-out benchmark: load generator, reference server, runner and report (docs/benchmarks.md)."""

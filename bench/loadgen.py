@@ -1,0 +1,288 @@
+"""
+Load-generator worker processes.
+
+Each worker is a separate process with its own event loop and a share of the
+sockets, so that the generator spreads over several cores and is not the
+bottleneck. The controller (bench.runner) drives the workers through a pipe
+with small commands: open sockets, send at a rate, wait for the deliveries,
+close. Every message body carries its wall-clock send time (`time.time()`, the
+same clock in every process of this machine); receivers record the arrival.
+
+Receivers read only what they need from a frame (its type, then the body) with
+string searches rather than a full JSON parse, to keep the generator cheap.
+"""
+
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import time
+from array import array
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+
+MESSAGE_NEW = '{"type":"message.new"'
+ACK = '{"type":"ack"'
+ERROR = '{"type":"error"'
+BODY = '"body":"'
+CLIENT_ID = '"client_id":"'
+
+
+@dataclass(eq=False)
+class Socket:
+    sid: int
+    ws: ClientConnection
+    rooms: tuple[int, ...]
+    seen: set[str] = field(default_factory=set)
+
+
+@dataclass(eq=False)
+class Step:
+    """What the receivers and senders of one step have recorded."""
+
+    tag: str
+    latencies: array = field(default_factory=lambda: array("d"))
+    ack_latencies: array = field(default_factory=lambda: array("d"))
+    duplicates: int = 0
+    received: int = 0
+    last_arrival: float = 0.0
+    sent: int = 0
+    acked_per_room: dict[int, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, tuple[float, int]] = field(default_factory=dict)  # client_id -> (send time, room)
+
+
+class Worker:
+    def __init__(self):
+        self.sockets: dict[int, Socket] = {}
+        self.readers: list[asyncio.Task] = []
+        self.step = Step(tag="")
+        self.progress = asyncio.Event()  # set on every delivery or ack; waiters re-check their condition
+        self.unexpected_closes = 0
+
+    # --- Commands ------------------------------------------------------------
+
+    async def open(self, targets: list[tuple[int, str, str]], start_at: float) -> dict[str, Any]:
+        """Open sockets (sid, url, origin) together at `start_at`; return each one's hello time."""
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        results = await asyncio.gather(*(self._open_one(*target) for target in targets))
+        hellos = [t for ok, t, _ in results if ok]
+        failures = [reason for ok, _, reason in results if not ok]
+        return {"hello_times": hellos, "failures": failures[:5], "failed": len(failures)}
+
+    async def _open_one(self, sid: int, url: str, origin: str) -> tuple[bool, float, str]:
+        try:
+            ws = await connect(url, origin=origin, compression=None, ping_interval=None, open_timeout=60, max_queue=64)
+            hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
+            if hello.get("type") != "hello":
+                await ws.close()
+                return False, 0.0, f"first frame was {hello.get('type')}"
+        except Exception as error:  # a failed socket is a figure, not a crash
+            return False, 0.0, f"{type(error).__name__}: {error}"
+        socket = Socket(sid, ws, tuple(hello["rooms"]))
+        self.sockets[sid] = socket
+        self.readers.append(asyncio.create_task(self._read(socket)))
+        return True, time.time(), ""
+
+    async def start_step(self, tag: str) -> None:
+        self.step = Step(tag=tag)
+        for socket in self.sockets.values():
+            socket.seen = set()
+
+    async def send(self, plans: list[tuple[int, int, float, int]], start_at: float, ack_timeout: float) -> dict:
+        """
+        Run senders: each plan is (sid, room, rate per second, count). Return
+        once every send is acked or refused, or `ack_timeout` after the last.
+        """
+        await asyncio.gather(*(self._send_paced(*plan, start_at) for plan in plans))
+        deadline = time.monotonic() + ack_timeout
+        while self.step.pending and time.monotonic() < deadline:
+            await self._wait_progress(deadline)
+        step = self.step
+        return {
+            "sent": step.sent,
+            "acked_per_room": step.acked_per_room,
+            "errors": step.errors,
+            "unanswered": len(step.pending),
+            "ack_latencies": step.ack_latencies.tobytes(),
+        }
+
+    async def drain(self, acked_per_room: dict[int, int], timeout: float) -> dict:
+        """Wait until every socket has every acked message of its rooms, or `timeout`; return the deliveries."""
+        expected = sum(acked_per_room.get(room, 0) for socket in self.sockets.values() for room in socket.rooms)
+        deadline = time.monotonic() + timeout
+        step = self.step
+        while step.received < expected and time.monotonic() < deadline:
+            await self._wait_progress(deadline)
+        return {
+            "expected": expected,
+            "received": step.received,
+            "duplicates": step.duplicates,
+            "last_arrival": step.last_arrival,
+            "latencies": step.latencies.tobytes(),
+            "unexpected_closes": self.unexpected_closes,
+        }
+
+    async def close(self) -> int:
+        """Close every socket; return how many there were."""
+        count = len(self.sockets)
+        sockets, self.sockets = list(self.sockets.values()), {}
+        await asyncio.gather(*(s.ws.close() for s in sockets), return_exceptions=True)
+        for task in self.readers:
+            task.cancel()
+        await asyncio.gather(*self.readers, return_exceptions=True)
+        self.readers = []
+        return count
+
+    # --- Internals -----------------------------------------------------------
+
+    async def _wait_progress(self, deadline: float) -> None:
+        self.progress.clear()
+        try:
+            await asyncio.wait_for(self.progress.wait(), timeout=max(0.001, min(0.2, deadline - time.monotonic())))
+        except TimeoutError:
+            pass
+
+    async def _send_paced(self, sid: int, room: int, rate: float, count: int, start_at: float) -> None:
+        """Send `count` messages at `rate` per second, on a fixed schedule (a late sender catches up)."""
+        socket = self.sockets[sid]
+        step = self.step
+        start_at += random.random() / rate  # senders out of phase, as independent clients are
+        for seq in range(count):
+            delay = start_at + seq / rate - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            client_id = f"{step.tag}.{sid}.{seq}"
+            now = time.time()
+            body = f"{step.tag} {now:.6f} {client_id}"
+            step.pending[client_id] = (now, room)
+            step.sent += 1
+            frame = json.dumps({"type": "message.send", "room": room, "body": body, "client_id": client_id})
+            try:
+                await socket.ws.send(frame)
+            except Exception:
+                step.pending.pop(client_id, None)
+                step.errors["send_failed"] = step.errors.get("send_failed", 0) + 1
+                return
+
+    async def _read(self, socket: Socket) -> None:
+        try:
+            async for text in socket.ws:
+                if text.startswith(MESSAGE_NEW):
+                    self._on_message_new(socket, text)
+                elif text.startswith(ACK):
+                    self._on_ack(text)
+                elif text.startswith(ERROR):
+                    self._on_error(text)
+        except Exception:
+            pass
+        if socket.sid in self.sockets:  # closed by the server, not by us
+            self.unexpected_closes += 1
+            del self.sockets[socket.sid]
+        self.progress.set()
+
+    def _on_message_new(self, socket: Socket, text: str) -> None:
+        now = time.time()
+        start = text.find(BODY) + len(BODY)
+        tag, sent, key = text[start : text.find('"', start)].split(" ", 2)
+        step = self.step
+        if tag != step.tag:  # a straggler from an earlier step
+            return
+        if key in socket.seen:
+            step.duplicates += 1
+            return
+        socket.seen.add(key)
+        step.received += 1
+        step.latencies.append(now - float(sent))
+        step.last_arrival = now
+        self.progress.set()
+
+    def _on_ack(self, text: str) -> None:
+        now = time.time()
+        start = text.find(CLIENT_ID) + len(CLIENT_ID)
+        client_id = text[start : text.find('"', start)]
+        pending = self.step.pending.pop(client_id, None)
+        if pending is not None:
+            sent, room = pending
+            self.step.ack_latencies.append(now - sent)
+            self.step.acked_per_room[room] = self.step.acked_per_room.get(room, 0) + 1
+            self.progress.set()
+
+    def _on_error(self, text: str) -> None:
+        frame = json.loads(text)
+        step = self.step
+        step.errors[frame.get("code", "?")] = step.errors.get(frame.get("code", "?"), 0) + 1
+        if step.pending.pop(frame.get("client_id") or "", None) is not None:
+            self.progress.set()
+
+
+def _serve(pipe: Connection) -> None:
+    """A worker process's main loop: run each command from the controller and answer with its result."""
+
+    async def loop() -> None:
+        worker = Worker()
+        running = asyncio.get_running_loop()
+        while True:
+            command, kwargs = await running.run_in_executor(None, pipe.recv)
+            if command == "stop":
+                await worker.close()
+                pipe.send(None)
+                return
+            try:
+                pipe.send(("ok", await getattr(worker, command)(**kwargs)))
+            except Exception as error:
+                pipe.send(("error", f"{command}: {type(error).__name__}: {error}"))
+
+    asyncio.run(loop())
+
+
+class WorkerPool:
+    """The controller's handle on the worker processes."""
+
+    def __init__(self, count: int):
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Connection] = []
+        self.processes = []
+        for _ in range(count):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs,), daemon=True)
+            process.start()
+            self.pipes.append(ours)
+            self.processes.append(process)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    def call(self, command: str, per_worker: list[dict] | None = None, **kwargs) -> list[Any]:
+        """Run `command` on every worker at once (with its own kwargs from `per_worker`); return the results."""
+        for index, pipe in enumerate(self.pipes):
+            pipe.send((command, {**kwargs, **(per_worker[index] if per_worker else {})}))
+        results = []
+        for pipe in self.pipes:
+            status, value = pipe.recv()
+            if status != "ok":
+                raise RuntimeError(f"load generator worker failed: {value}")
+            results.append(value)
+        return results
+
+    def stop(self) -> None:
+        for pipe in self.pipes:
+            try:
+                pipe.send(("stop", {}))
+                pipe.recv()
+            except (OSError, EOFError):
+                pass
+        for process in self.processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+
+
+def default_worker_count() -> int:
+    """Enough processes to use every core for the generator when the server leaves it room."""
+    return max(2, 2 * (os.cpu_count() or 1))

@@ -1,0 +1,267 @@
+"""
+The benchmark controller: starts each server, drives the scenarios through the
+load-generator workers, and measures.
+
+Scenarios (full size; --quick shrinks them to a smoke check):
+  connect storm  1,000 sockets open together, authenticate and get `hello`
+  idle           those 1,000 sockets held open: server RSS per socket
+  many rooms     the same sockets, 50 rooms of 20, 500 messages/s in, all acked
+  fan-out        200 sockets in one room, 10 senders, offered deliveries/s
+                 stepped up until loss or p99 > 100 ms
+"""
+
+import os
+import secrets
+import time
+from array import array
+from dataclasses import dataclass
+
+from bench.loadgen import WorkerPool
+from bench.population import Population, populate
+from bench.servers import Target, usage
+
+STOP_P99_MS = 100.0
+
+
+@dataclass(frozen=True)
+class Size:
+    users: int
+    room_users: int  # users per small room
+    storm_sockets_per_user: int
+    fanout_sockets_per_user: int
+    fanout_senders: int
+    fanout_steps: tuple[int, ...]  # offered deliveries per second
+    many_rooms_rate: int  # messages per second into all small rooms together
+    step_seconds: float
+    drain_seconds: float
+
+
+FULL = Size(
+    users=100,
+    room_users=2,
+    storm_sockets_per_user=10,
+    fanout_sockets_per_user=2,
+    fanout_senders=10,
+    fanout_steps=(1_000, 2_000, 5_000, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000),
+    many_rooms_rate=500,
+    step_seconds=5.0,
+    drain_seconds=5.0,
+)
+QUICK = Size(
+    users=10,
+    room_users=2,
+    storm_sockets_per_user=10,
+    fanout_sockets_per_user=2,
+    fanout_senders=5,
+    fanout_steps=(1_000, 5_000),
+    many_rooms_rate=100,
+    step_seconds=1.5,
+    drain_seconds=3.0,
+)
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ordered list."""
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def latency_summary(raw: list[bytes]) -> dict[str, float]:
+    values = array("d")
+    for chunk in raw:
+        values.frombytes(chunk)
+    ordered = sorted(values)
+    return {
+        "p50_ms": percentile(ordered, 0.50) * 1000,
+        "p95_ms": percentile(ordered, 0.95) * 1000,
+        "p99_ms": percentile(ordered, 0.99) * 1000,
+        "max_ms": (ordered[-1] if ordered else float("nan")) * 1000,
+    }
+
+
+class Bench:
+    def __init__(self, pool: WorkerPool, size: Size, progress):
+        self.pool = pool
+        self.size = size
+        self.progress = progress
+        self.next_sid = 0
+        self.steps = 0
+        # Tags make every client_id unique, even on a database that an earlier run filled.
+        self.run = secrets.token_hex(2)
+
+    def new_tag(self) -> str:
+        self.steps += 1
+        return f"{self.run}{self.steps}"
+
+    # --- Sockets ---------------------------------------------------------------
+
+    def open_sockets(self, population: Population, users: list[int]) -> dict:
+        """Open one socket per entry of `users` (tickets fetched first), all at once; time them."""
+        started = time.time()
+        targets = population.socket_targets(users, self.next_sid)
+        self.next_sid += len(targets)
+        tickets_seconds = time.time() - started
+        workers = len(self.pool.pipes)
+        shares = [{"targets": [t for t in targets if t[0] % workers == i]} for i in range(workers)]
+        start_at = time.time() + 0.5
+        results = self.pool.call("open", per_worker=shares, start_at=start_at)
+        hellos = sorted(t for r in results for t in r["hello_times"])
+        failed = sum(r["failed"] for r in results)
+        if failed:
+            reasons = [reason for r in results for reason in r["failures"]]
+            self.progress(f"  {failed} sockets failed to open, e.g. {reasons[:2]}")
+        return {
+            "sockets": len(targets),
+            "opened": len(hellos),
+            "failed": failed,
+            "tickets_s": tickets_seconds,
+            "all_hello_s": (hellos[-1] - start_at) if hellos else float("nan"),
+            "p50_hello_ms": percentile([t - start_at for t in hellos], 0.5) * 1000,
+        }
+
+    def close_sockets(self) -> None:
+        self.pool.call("close")
+
+    # --- A step of traffic -----------------------------------------------------
+
+    def run_step(self, target: Target, tag: str, plans: list[tuple[int, int, float, int]], recipients: int) -> dict:
+        """
+        Send by `plans` (sid, room, rate, count), wait for every acked message to
+        reach every socket of its room, and measure.
+        """
+        workers = len(self.pool.pipes)
+        self.pool.call("start_step", tag=tag)
+        per_worker = [{"plans": [p for p in plans if p[0] % workers == i]} for i in range(workers)]
+        server0, backends0, generator0 = usage(target.pids), usage(target.backend_pids), usage(self.pool.pids)
+        start_at = time.time() + 0.2
+        sends = self.pool.call("send", per_worker=per_worker, start_at=start_at, ack_timeout=self.size.drain_seconds)
+        acked: dict[int, int] = {}
+        errors: dict[str, int] = {}
+        for result in sends:
+            for room, count in result["acked_per_room"].items():
+                acked[room] = acked.get(room, 0) + count
+            for code, count in result["errors"].items():
+                errors[code] = errors.get(code, 0) + count
+        drains = self.pool.call("drain", acked_per_room=acked, timeout=self.size.drain_seconds)
+        server1, backends1, generator1 = usage(target.pids), usage(target.backend_pids), usage(self.pool.pids)
+        sent = sum(r["sent"] for r in sends)
+        expected = sum(r["expected"] for r in drains)
+        received = sum(r["received"] for r in drains)
+        last_arrival = max((r["last_arrival"] for r in drains), default=0.0)
+        send_seconds = max(p[3] / p[2] for p in plans)
+        server_cpu = server1.cpu - server0.cpu
+        return {
+            "offered_per_s": sent * recipients / send_seconds,
+            "delivered_per_s": received / (last_arrival - start_at) if received else 0.0,
+            "sent": sent,
+            "acked": sum(acked.values()),
+            "send_errors": errors,
+            "unanswered": sum(r["unanswered"] for r in sends),
+            "expected": expected,
+            "received": received,
+            "lost": expected - received,
+            "duplicates": sum(r["duplicates"] for r in drains),
+            **latency_summary([r["latencies"] for r in drains]),
+            "ack_p99_ms": latency_summary([r["ack_latencies"] for r in sends])["p99_ms"],
+            "server_cpu_s": server_cpu,
+            "server_rss_mib": server1.rss / 2**20,
+            "backends_cpu_s": backends1.cpu - backends0.cpu,
+            "generator_cpu_s": generator1.cpu - generator0.cpu,
+            "deliveries_per_cpu_s": received / server_cpu if server_cpu > 0 else float("nan"),
+            "wall_s": time.time() - start_at,
+            "loadavg": os.getloadavg()[0],
+        }
+
+    # --- Scenarios -------------------------------------------------------------
+
+    def run_target(self, target: Target, population: Population | None = None) -> tuple[list[dict], Population]:
+        size = self.size
+        rows: list[dict] = []
+        say = self.progress
+
+        def row(scenario: str, **figures) -> dict:
+            entry = {"target": target.name, "scenario": scenario, **figures}
+            rows.append(entry)
+            return entry
+
+        if population is None:
+            started = time.time()
+            say(f"[{target.name}] registering {size.users} users and their rooms")
+            population = populate(target, users=size.users, room_users=size.room_users)
+            say(f"[{target.name}]   done in {time.time() - started:.1f}s")
+        time.sleep(1)
+        baseline = usage(target.pids)
+
+        # Connect storm, then idle on the same sockets.
+        storm_users = [u for u in range(size.users) for _ in range(size.storm_sockets_per_user)]
+        say(f"[{target.name}] connect storm: {len(storm_users)} sockets")
+        storm = self.open_sockets(population, storm_users)
+        after_storm = usage(target.pids)
+        entry = row("connect storm", **storm, server_cpu_s=after_storm.cpu - baseline.cpu, loadavg=os.getloadavg()[0])
+        say(
+            f"[{target.name}]   {storm['opened']}/{storm['sockets']} sockets got hello in {storm['all_hello_s']:.2f}s"
+            f" (tickets {storm['tickets_s']:.1f}s before), server CPU {entry['server_cpu_s']:.1f}s"
+        )
+        time.sleep(3)
+        idle = usage(target.pids)
+        per_socket = (idle.rss - baseline.rss) / max(1, storm["opened"]) / 1024
+        row(
+            "idle",
+            sockets=storm["opened"],
+            server_rss_mib=idle.rss / 2**20,
+            baseline_rss_mib=baseline.rss / 2**20,
+            rss_per_socket_kib=per_socket,
+            loadavg=os.getloadavg()[0],
+        )
+        say(f"[{target.name}] idle: {storm['opened']} sockets, {per_socket:.1f} KiB server RSS per socket")
+
+        # Many rooms: one sender socket per user (the first of its sockets), every room busy.
+        senders = [size.storm_sockets_per_user * u for u in range(size.users)]
+        first = self.next_sid - len(storm_users)
+        per_sender = size.many_rooms_rate / len(senders)
+        count = round(per_sender * size.step_seconds * 2)
+        plans = [(first + s, population.rooms_of(s // size.storm_sockets_per_user)[1], per_sender, count) for s in senders]
+        recipients = size.room_users * size.storm_sockets_per_user
+        say(
+            f"[{target.name}] many rooms: {len(population.small_rooms)} rooms of {recipients} sockets,"
+            f" {size.many_rooms_rate} messages/s in"
+        )
+        result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
+        say(f"[{target.name}]   {_step_line(result)}")
+        self.close_sockets()
+        time.sleep(1)
+
+        # Fan-out: every socket in the one room, a few senders, stepped up.
+        fanout_users = [u for u in range(size.users) for _ in range(size.fanout_sockets_per_user)]
+        say(f"[{target.name}] fan-out: opening {len(fanout_users)} sockets in one room")
+        opened = self.open_sockets(population, fanout_users)
+        first = self.next_sid - len(fanout_users)
+        recipients = opened["opened"]
+        stride = len(fanout_users) // size.fanout_senders
+        sender_sids = [first + i * stride for i in range(size.fanout_senders)]
+        for offered in size.fanout_steps:
+            per_sender = offered / recipients / len(sender_sids)
+            count = max(1, round(per_sender * size.step_seconds))
+            plans = [(sid, population.fanout_room, per_sender, count) for sid in sender_sids]
+            result = row(
+                "fan-out",
+                sockets=recipients,
+                step=offered,
+                **self.run_step(target, self.new_tag(), plans, recipients),
+            )
+            say(f"[{target.name}] fan-out {offered:>6,}/s: {_step_line(result)}")
+            if result["lost"] > 0 or result["p99_ms"] > STOP_P99_MS:
+                break
+            time.sleep(0.5)
+        self.close_sockets()
+        return rows, population
+
+
+def _step_line(r: dict) -> str:
+    errors = f", errors {r['send_errors']}" if r["send_errors"] else ""
+    return (
+        f"delivered {r['delivered_per_s']:,.0f}/s, p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} max {r['max_ms']:.0f} ms,"
+        f" lost {r['lost']}, dup {r['duplicates']}, server CPU {r['server_cpu_s']:.1f}s,"
+        f" generator CPU {r['generator_cpu_s']:.1f}s, load {r['loadavg']:.1f}{errors}"
+    )
