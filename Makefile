@@ -37,8 +37,16 @@ test-unit: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
-# Filled in by the stack work (issue 3) and the pages work (issue 4).
-test-mariadb test-stack test-browser: $(BIN)/.installed
+# The whole suite again on throwaway MariaDB + Redis servers (scripts/with-test-backends.sh).
+test-mariadb: $(BIN)/.installed
+	scripts/with-test-backends.sh $(BIN)/pytest
+
+# The production topology on loopback: MariaDB, Redis, two daphne workers, nginx.
+test-stack: $(BIN)/.installed
+	scripts/with-test-backends.sh $(BIN)/pytest -c stack_tests/pytest.ini --rootdir stack_tests stack_tests
+
+# Filled in by the pages work (issue 4).
+test-browser: $(BIN)/.installed
 	@echo "$@: not yet implemented"
 
 clean:

@@ -1,0 +1,35 @@
+"""With DEBUG off a worker refuses settings that would break in production, before serving anything."""
+
+import os
+import subprocess
+
+import pytest
+from stack import REPO, VENV_BIN, spare_port
+
+
+def start_worker(**settings: str | None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ['PATH']}", DJANGO_DEBUG="false", DAPHNE_BIND="127.0.0.1")
+    env.update(DJANGO_SECRET_KEY="a-test-secret-key-long-enough-to-be-plausible", DAPHNE_PORT=str(spare_port()))
+    for name, value in settings.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return subprocess.run(
+        [str(REPO / "scripts" / "start-web.sh")], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "reason"),
+    [
+        ({"DJANGO_SECRET_KEY": None}, "DJANGO_SECRET_KEY"),
+        ({"REDIS_URL": None}, "chatroom.E001"),
+        ({"REDIS_URL": ""}, "chatroom.E002"),
+    ],
+    ids=["no-secret-key", "no-redis", "empty-redis"],
+)
+def test_worker_refuses_to_start(settings, reason):
+    result = start_worker(**settings)
+    assert result.returncode != 0
+    assert reason in result.stdout + result.stderr
