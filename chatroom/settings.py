@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "rooms",
     "messaging",
+    "moderation",
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,9 @@ from messaging.events import Event, publish_now, publish_on_commit, to_room
 from messaging.models import Message
 from messaging.selectors import presence_key
 from messaging.serializers import MessageSerializer
+from moderation.models import ModerationAction
+from moderation.selectors import acting_membership
+from moderation.services import moderation_record
 from rooms.models import Membership
 from rooms.selectors import membership_get
 
@@ -131,9 +134,13 @@ def _answer_after_conflict(request: SendRequest) -> SendResult | ChatError:
 
 
 @transaction.atomic
-def message_delete(*, actor: User, room_id: int, message_id: int) -> None:
-    """Hide a message (soft delete); its author, the room's owner or an admin may."""
-    membership = membership_get(user=actor, room_id=room_id)
+def message_delete(*, actor: User, room_id: int, message_id: int, reason: str = "", as_staff: bool = False) -> None:
+    """
+    Hide a message (soft delete); its author, the room's owner or an admin
+    may, or site staff `as_staff` (moderation.selectors). Deleting someone
+    else's message is moderation and goes in the audit trail.
+    """
+    membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
     message = (
         Message.objects.select_for_update().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
     )
@@ -143,6 +150,16 @@ def message_delete(*, actor: User, room_id: int, message_id: int) -> None:
         raise Forbidden("Only the author, the room's owner or an admin may delete this message.")
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
+    if as_staff or message.author_id != actor.id:
+        moderation_record(
+            actor=actor,
+            action=ModerationAction.Action.MESSAGE_DELETE,
+            authority=ModerationAction.Authority.STAFF if as_staff else membership.role,
+            target_user=message.author,
+            room=membership.room,
+            message=message,
+            reason=reason,
+        )
     publish_on_commit([to_room(room_id, {"type": "message.deleted", "room": room_id, "message_id": message.id})])
 
 

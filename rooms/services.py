@@ -10,12 +10,17 @@ from accounts.models import User
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Conflict, Forbidden, NotFound
 from messaging.events import Event, publish_on_commit, to_room, to_user
+from moderation.models import ModerationAction
+from moderation.selectors import acting_membership
+from moderation.services import moderation_record
 from rooms.models import Membership, Room, RoomBan, new_invite_code
 from rooms.selectors import member_get, membership_get, room_get_for_member, room_latest_message_id
 from rooms.serializers import RoomSerializer
 
 Role = Membership.Role
 MANAGERS = (Role.OWNER, Role.ADMIN)
+Action = ModerationAction.Action
+STAFF = ModerationAction.Authority.STAFF
 
 
 def room_frame(*, user: User, room_id: int, frame_type: str) -> dict:
@@ -64,11 +69,14 @@ def room_update(*, actor: User, room_id: int, **changes) -> Room:
 
 
 @transaction.atomic
-def room_delete(*, actor: User, room_id: int) -> None:
-    membership = membership_get(user=actor, room_id=room_id)
+def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool = False) -> None:
+    """Delete the room for every member; owner only, or site staff `as_staff` (moderation.selectors)."""
+    membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
     if membership.role != Role.OWNER:
         raise Forbidden("Only the room's owner may delete it.")
     frame = {"type": "room.removed", "room": membership.room_id, "reason": "deleted"}
+    authority = STAFF if as_staff else membership.role
+    moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=authority, room=membership.room, reason=reason)
     membership.room.delete()
     publish_on_commit([to_room(membership.room_id, frame, drop_room=True)])
 
@@ -125,12 +133,15 @@ def room_leave(*, user: User, room_id: int) -> None:
 
 
 @transaction.atomic
-def invite_rotate(*, actor: User, room_id: int) -> str:
+def invite_rotate(*, actor: User, room_id: int, reason: str = "", as_staff: bool = False) -> str:
     """Give the room a new invite code; the old one stops working at once."""
-    _require_manager(membership_get(user=actor, room_id=room_id))
+    membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
+    _require_manager(membership)
     room = Room.objects.select_for_update().get(pk=room_id)
     room.invite_code = new_invite_code()
     room.save(update_fields=["invite_code"])
+    authority = STAFF if as_staff else membership.role
+    moderation_record(actor=actor, action=Action.INVITE_ROTATE, authority=authority, room=room, reason=reason)
     publish_on_commit(_room_updated_for_members(room))
     return room.invite_code
 
@@ -159,33 +170,58 @@ def _check_may_remove(actor_membership: Membership, target_role: str | None, tar
 
 
 @transaction.atomic
-def member_kick(*, actor: User, room_id: int, user_id: int) -> None:
+def member_kick(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
     """Remove a member; they may rejoin with the invite code."""
-    actor_membership = membership_get(user=actor, room_id=room_id)
+    actor_membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
     target = member_get(room_id=room_id, user_id=user_id)
     _check_may_remove(actor_membership, target.role, target.user_id)
     target.delete()
+    moderation_record(
+        actor=actor,
+        action=Action.MEMBER_KICK,
+        authority=STAFF if as_staff else actor_membership.role,
+        target_user=target.user,
+        room=actor_membership.room,
+        reason=reason,
+    )
     publish_on_commit(_removal_events(room_id=target.room_id, user=target.user, reason="kicked"))
 
 
 @transaction.atomic
-def member_ban(*, actor: User, room_id: int, user_id: int) -> None:
+def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
     """Remove a member (if they are one) and bar them from rejoining until unbanned."""
-    actor_membership = membership_get(user=actor, room_id=room_id)
+    actor_membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
     target_user = User.objects.filter(pk=user_id).first()
     if target_user is None:
         raise NotFound("No such user.")
     target = Membership.objects.filter(room_id=room_id, user=target_user).first()
     _check_may_remove(actor_membership, target.role if target else None, target_user.id)
     RoomBan.objects.get_or_create(room_id=room_id, user=target_user, defaults={"banned_by": actor})
+    moderation_record(
+        actor=actor,
+        action=Action.MEMBER_BAN,
+        authority=STAFF if as_staff else actor_membership.role,
+        target_user=target_user,
+        room=actor_membership.room,
+        reason=reason,
+    )
     if target is not None:
         target.delete()
         publish_on_commit(_removal_events(room_id=actor_membership.room_id, user=target_user, reason="banned"))
 
 
 @transaction.atomic
-def member_unban(*, actor: User, room_id: int, user_id: int) -> None:
-    _require_manager(membership_get(user=actor, room_id=room_id))
+def member_unban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
+    actor_membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
+    _require_manager(actor_membership)
     deleted, _ = RoomBan.objects.filter(room_id=room_id, user_id=user_id).delete()
     if not deleted:
         raise NotFound("That user is not banned from this room.")
+    moderation_record(
+        actor=actor,
+        action=Action.MEMBER_UNBAN,
+        authority=STAFF if as_staff else actor_membership.role,
+        target_user=User.objects.get(pk=user_id),
+        room=actor_membership.room,
+        reason=reason,
+    )

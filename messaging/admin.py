@@ -1,0 +1,80 @@
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import Message
+from messaging.services import message_delete
+from moderation.actions import ModerationAdminMixin, moderate_each
+from moderation.filters import room_filter, user_filter
+from moderation.links import changelist_link
+from rooms.admin import room_history_link
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = _("deleted")
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(deleted_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(Message)
+class MessageAdmin(ModerationAdminMixin, admin.ModelAdmin):
+    """Messages are the record: read-only here; moderation hides them through message_delete."""
+
+    list_display = ["id", "created_at", "room_column", "author_column", "excerpt", "is_deleted", "context"]
+    list_display_links = ["id"]
+    list_select_related = ["room", "author"]
+    list_filter = [DeletedFilter, "created_at", room_filter(), user_filter("author", "author", _("author username"))]
+    search_fields = ["body", "=author__username", "room__name"]
+    search_help_text = _("Words of the message, an exact username, or part of a room's name.")
+    ordering = ["-id"]
+    list_per_page = 100
+    # A count of the whole table on every page is slow on a large one.
+    show_full_result_count = False
+    fields = ["id", "room", "author", "body", "created_at", "client_id", "deleted_at", "context"]
+    readonly_fields = fields
+    actions = ["soft_delete"]
+
+    @admin.display(description=_("room"), ordering="room__name")
+    def room_column(self, message: Message) -> str:
+        return changelist_link(Message, message.room, room=message.room_id)
+
+    @admin.display(description=_("author"), ordering="author__username")
+    def author_column(self, message: Message) -> str:
+        return changelist_link(Message, message.author, author=message.author.username)
+
+    @admin.display(description=_("body"))
+    def excerpt(self, message: Message) -> str:
+        return Truncator(message.body).chars(100)
+
+    @admin.display(description=_("deleted"), boolean=True, ordering="deleted_at")
+    def is_deleted(self, message: Message) -> bool:
+        return message.deleted_at is not None
+
+    @admin.display(description=_("context"))
+    def context(self, message: Message) -> str:
+        return room_history_link(message.room_id, around=message.id)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Delete selected messages (soft; tells connected clients)"), permissions=["moderate"])
+    def soft_delete(self, request, queryset):
+        def apply(message: Message, data: dict) -> None:
+            message_delete(
+                actor=request.user, room_id=message.room_id, message_id=message.id, reason=data["reason"], as_staff=True
+            )
+
+        return moderate_each(self, request, queryset, title=_("Delete messages"), apply=apply)

@@ -1,0 +1,54 @@
+from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+
+from moderation.filters import room_filter, user_filter
+from moderation.links import change_link
+from moderation.models import ModerationAction
+
+
+@admin.register(ModerationAction)
+class ModerationActionAdmin(admin.ModelAdmin):
+    """The audit log: written only by the moderation services, never edited."""
+
+    list_display = ["created_at", "actor_column", "authority", "action", "target_column", "reason_excerpt"]
+    list_display_links = ["created_at"]
+    list_select_related = ["actor", "target_user", "room", "message"]
+    list_filter = [
+        "action",
+        "authority",
+        "created_at",
+        user_filter("actor", "actor", _("moderator username")),
+        user_filter("target", "target_user", _("target username")),
+        room_filter(),
+    ]
+    search_fields = ["target", "reason", "=actor__username"]
+    search_help_text = _("Part of the target's description or the reason, or a moderator's exact username.")
+    ordering = ["-id"]
+    list_per_page = 100
+    show_full_result_count = False
+    fields = ["created_at", "actor", "authority", "action", "target_user", "room", "message", "target", "reason"]
+    readonly_fields = fields
+
+    @admin.display(description=_("who"), ordering="actor__username")
+    def actor_column(self, entry: ModerationAction) -> str:
+        return change_link(entry.actor, missing=f"#{entry.actor_id}")
+
+    @admin.display(description=_("target"))
+    def target_column(self, entry: ModerationAction) -> str:
+        # The live object when it still exists, else what it was.
+        live = entry.message or entry.room or entry.target_user
+        return change_link(live, entry.target, missing=entry.target)
+
+    @admin.display(description=_("reason"))
+    def reason_excerpt(self, entry: ModerationAction) -> str:
+        return Truncator(entry.reason).chars(80)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

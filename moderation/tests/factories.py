@@ -1,0 +1,58 @@
+"""A seeded chat for the admin tests: rooms, members, messages, bans and a moderator."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Permission
+
+from accounts.models import User
+from conftest import PASSWORD
+from messaging.models import Message
+from rooms import services as room_services
+from rooms.models import Room, RoomBan
+
+# What a moderator holds: the moderate permission and the right to see every table it acts on.
+MODERATOR_PERMISSIONS = [
+    ("moderation", "moderate"),
+    ("moderation", "view_moderationaction"),
+    ("accounts", "view_user"),
+    ("rooms", "view_room"),
+    ("rooms", "view_membership"),
+    ("rooms", "view_roomban"),
+    ("messaging", "view_message"),
+]
+
+
+def make_moderator(username: str = "moderator", *, moderate: bool = True) -> User:
+    """A staff user with view rights on every table and, unless `moderate` is False, the moderate permission."""
+    user = User.objects.create_user(username=username, password=PASSWORD, is_staff=True)
+    wanted = [(app, codename) for app, codename in MODERATOR_PERMISSIONS if moderate or codename != "moderate"]
+    for app, codename in wanted:
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
+    return User.objects.get(pk=user.pk)  # a fresh instance: permissions are cached per instance
+
+
+@dataclass
+class Chat:
+    owner: User
+    members: list[User]
+    room: Room
+    other_room: Room
+    messages: list[Message]
+
+
+def seed_chat(*, members: int = 3, messages: int = 150) -> Chat:
+    """Two rooms, an owner and `members` members in the first, `messages` messages (some deleted), one ban."""
+    owner = User.objects.create_user(username="owner", password=PASSWORD)
+    people = [User.objects.create_user(username=f"member{i}", password=PASSWORD) for i in range(members)]
+    room = room_services.room_create(owner=owner, name="general")
+    other_room = room_services.room_create(owner=owner, name="random")
+    for person in people:
+        room_services.room_join(user=person, invite_code=room.invite_code)
+    authors = [owner, *people]
+    stored = Message.objects.bulk_create(
+        Message(room=room, author=authors[i % len(authors)], body=f"message {i}: <b>not bold</b>")
+        for i in range(messages)
+    )
+    Message.objects.filter(pk__in=[m.pk for m in stored[::10]]).update(deleted_at=stored[0].created_at)
+    RoomBan.objects.create(room=other_room, user=people[0], banned_by=owner)
+    return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=list(Message.objects.all()))

@@ -1,0 +1,241 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from messaging.models import Message
+from moderation.actions import ModerationAdminMixin, moderate_each
+from moderation.filters import room_filter, user_filter
+from moderation.links import change_link, changelist_link
+from moderation.models import ModerationAction
+from moderation.selectors import room_history, user_may_moderate
+from rooms import services
+from rooms.models import Membership, Room, RoomBan
+
+# Messages the history page shows: enough to judge a report in context.
+HISTORY_LENGTH = 200
+
+
+def room_history_link(room_id: int, *, around: int | None = None) -> str:
+    """A link to the staff-only history of a room, centred on a message when `around` is given."""
+    url = reverse("admin:rooms_room_chat", args=[room_id])
+    if around is not None:
+        return format_html('<a href="{}?around={}#m{}">{}</a>', url, around, around, _("in context"))
+    return format_html('<a href="{}">{}</a>', url, _("history"))
+
+
+class MembershipInline(admin.TabularInline):
+    """The room's members, read-only: joining, roles and removal go through the services."""
+
+    model = Membership
+    fields = ["user", "role", "joined_at", "last_read_message_id"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "room")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Room)
+class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
+    """
+    Rooms are read-only here: members create and edit them; moderators rotate
+    their invite codes or delete them through the services, which tell clients.
+    """
+
+    list_display = ["id", "name", "owner", "member_count", "created_at", "links"]
+    list_display_links = ["id", "name"]
+    list_select_related = ["owner"]
+    list_filter = ["created_at"]
+    search_fields = ["name", "=owner__username", "=invite_code"]
+    search_help_text = _("Part of a room's name, its owner's exact username, or an exact invite code.")
+    ordering = ["-id"]
+    list_per_page = 100
+    show_full_result_count = False
+    fields = ["id", "name", "description", "avatar", "owner", "invite_code", "created_at", "links"]
+    readonly_fields = fields
+    inlines = [MembershipInline]
+    actions = ["rotate_invite", "delete_rooms"]
+
+    def get_queryset(self, request):
+        members = Membership.objects.filter(room_id=OuterRef("pk")).order_by().values("room_id")
+        count = members.annotate(n=Count("id")).values("n")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Coalesce(Subquery(count), 0, output_field=IntegerField()))
+        )
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, room: Room) -> int:
+        return room.member_count
+
+    @admin.display(description=_("see"))
+    def links(self, room: Room) -> str:
+        return format_html(
+            "{} · {} · {} · {} · {}",
+            room_history_link(room.id),
+            changelist_link(Message, _("messages"), room=room.id),
+            changelist_link(Membership, _("members"), room=room.id),
+            changelist_link(RoomBan, _("bans"), room=room.id),
+            changelist_link(ModerationAction, _("log"), room=room.id),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Rotate invite codes of selected rooms"), permissions=["moderate"])
+    def rotate_invite(self, request, queryset):
+        def apply(room: Room, data: dict) -> None:
+            services.invite_rotate(actor=request.user, room_id=room.id, reason=data["reason"], as_staff=True)
+
+        return moderate_each(self, request, queryset, title=_("Rotate invite codes"), apply=apply)
+
+    @admin.action(description=_("Delete selected rooms (tells their members)"), permissions=["moderate"])
+    def delete_rooms(self, request, queryset):
+        def apply(room: Room, data: dict) -> None:
+            services.room_delete(actor=request.user, room_id=room.id, reason=data["reason"], as_staff=True)
+
+        return moderate_each(self, request, queryset, title=_("Delete rooms"), apply=apply)
+
+    # --- The room's history -------------------------------------------------
+
+    def get_urls(self):
+        chat = self.admin_site.admin_view(self.chat_view)
+        # Not <id>/history/: that is the admin's own change log of the object.
+        return [path("<path:object_id>/chat/", chat, name="rooms_room_chat"), *super().get_urls()]
+
+    def chat_view(self, request, object_id):
+        """The room's recent messages, deleted ones included and marked, to judge a report in context."""
+        try:
+            room = get_object_or_404(Room.objects.select_related("owner"), pk=int(object_id))
+            around = int(request.GET["around"]) if request.GET.get("around") else None
+        except ValueError:
+            raise Http404 from None
+        if not self.has_view_permission(request, room):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Chat in %(room)s") % {"room": room},
+            "opts": self.opts,
+            "room": room,
+            "around": around,
+            "chat": room_history(room_id=room.id, around=around, limit=HISTORY_LENGTH),
+            "history_length": HISTORY_LENGTH,
+            "may_moderate": user_may_moderate(request.user),
+            "message_changelist": reverse("admin:messaging_message_changelist"),
+            "links": self.links(room),
+        }
+        return TemplateResponse(request, "admin/moderation/room_history.html", context)
+
+
+@admin.register(Membership)
+class MembershipAdmin(ModerationAdminMixin, admin.ModelAdmin):
+    """Who is in which room; read-only, kicks and bans through the services."""
+
+    list_display = ["user", "room_column", "role", "joined_at"]
+    list_select_related = ["user", "room"]
+    list_filter = ["role", room_filter(), user_filter("user", "user", _("username")), "joined_at"]
+    search_fields = ["=user__username", "room__name"]
+    search_help_text = _("An exact username or part of a room's name.")
+    ordering = ["-id"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = ["room", "user", "role", "joined_at", "last_read_message_id"]
+    actions = ["kick", "ban"]
+
+    @admin.display(description=_("room"), ordering="room__name")
+    def room_column(self, membership: Membership) -> str:
+        return change_link(membership.room)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Kick selected members from their rooms"), permissions=["moderate"])
+    def kick(self, request, queryset):
+        def apply(membership: Membership, data: dict) -> None:
+            services.member_kick(
+                actor=request.user,
+                room_id=membership.room_id,
+                user_id=membership.user_id,
+                reason=data["reason"],
+                as_staff=True,
+            )
+
+        return moderate_each(self, request, queryset, title=_("Kick members"), apply=apply)
+
+    @admin.action(description=_("Ban selected members from their rooms"), permissions=["moderate"])
+    def ban(self, request, queryset):
+        def apply(membership: Membership, data: dict) -> None:
+            services.member_ban(
+                actor=request.user,
+                room_id=membership.room_id,
+                user_id=membership.user_id,
+                reason=data["reason"],
+                as_staff=True,
+            )
+
+        return moderate_each(self, request, queryset, title=_("Ban members"), apply=apply)
+
+
+@admin.register(RoomBan)
+class RoomBanAdmin(ModerationAdminMixin, admin.ModelAdmin):
+    """Bans, read-only; banning happens on users or members, lifting here, both through the services."""
+
+    list_display = ["user", "room_column", "banned_by", "created_at"]
+    list_select_related = ["user", "room", "banned_by"]
+    list_filter = [room_filter(), user_filter("user", "user", _("username")), "created_at"]
+    search_fields = ["=user__username", "room__name"]
+    search_help_text = _("An exact username or part of a room's name.")
+    ordering = ["-id"]
+    list_per_page = 100
+    readonly_fields = ["room", "user", "banned_by", "created_at"]
+    actions = ["unban"]
+
+    @admin.display(description=_("room"), ordering="room__name")
+    def room_column(self, ban: RoomBan) -> str:
+        return change_link(ban.room)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Lift selected bans"), permissions=["moderate"])
+    def unban(self, request, queryset):
+        def apply(ban: RoomBan, data: dict) -> None:
+            services.member_unban(
+                actor=request.user, room_id=ban.room_id, user_id=ban.user_id, reason=data["reason"], as_staff=True
+            )
+
+        return moderate_each(self, request, queryset, title=_("Lift bans"), apply=apply)
