@@ -1,0 +1,170 @@
+"""
+Fixtures for the browser tests: a live server (daphne on a spare port with a
+throwaway SQLite database) and Debian's Chromium driven by Playwright.
+"""
+
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PORTS = range(28000, 29000)
+# Every wait in these tests is on a condition; this only bounds how long a broken one takes to fail.
+TIMEOUT_MS = 10_000
+
+
+def free_port() -> int:
+    """A port in PORTS that nothing listens on now."""
+    candidates = list(PORTS)
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+class LiveServer:
+    """One daphne process serving the project; stop() and start() again keep the port and the data."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "daphne.log"
+        self.process: subprocess.Popen | None = None
+        self.env = {
+            **os.environ,
+            "DJANGO_DEBUG": "true",
+            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
+            "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+            "REDIS_URL": "",
+            # The tests sign up several people and send bursts from one address within a
+            # minute; the limits themselves are covered by the unit tests.
+            "AUTH_THROTTLE_RATE": "1000/min",
+            "CHAT_SEND_RATE": "1000",
+            "CHAT_SEND_BURST": "1000",
+        }
+
+    def migrate(self) -> None:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=self.env, check=True
+        )
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "chatroom.asgi:application"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_until_serving()
+
+    def _wait_until_serving(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self.log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/login/", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.05)  # polling a socket that is not listening yet
+        raise RuntimeError(f"daphne did not serve within {timeout}s:\n{self.log_path.read_text()}")
+
+    def stop(self, *, abruptly: bool = False) -> None:
+        """Stop the server; `abruptly` kills it, so that sockets drop without a closing handshake."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGKILL if abruptly else signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    workdir = Path(tempfile.mkdtemp(prefix="chat-browser-"))
+    server = LiveServer(workdir)
+    server.migrate()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install chromium` (make test-browser does it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageProblems:
+    """What went wrong in a page that no assertion looked at: uncaught errors and CSP refusals."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        page.on("console", self._console)
+
+    def _console(self, message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.errors.append(f"CSP: {message.text} ({message.location['url']})")
+
+
+@pytest.fixture
+def open_page(browser: Browser, live_server: LiveServer):
+    """`open_page(**context_options)`: a page in a fresh browser context (its own cookies: its own person)."""
+    contexts = []
+    problems = PageProblems()
+
+    def open_page(**options) -> Page:
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        context = browser.new_context(base_url=live_server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        problems.watch(page)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not problems.errors, problems.errors

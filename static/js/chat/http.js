@@ -1,0 +1,56 @@
+// The REST API over fetch, authenticated by the session cookie; unsafe methods carry Django's CSRF token.
+
+export class ApiError extends Error {
+  constructor(status, data) {
+    super(describe(status, data));
+    this.status = status;
+    this.data = data;
+  }
+}
+
+function describe(status, data) {
+  if (status === 0) return 'The server cannot be reached. Check your connection and try again.';
+  if (data && typeof data.detail === 'string') return data.detail;
+  if (data && typeof data === 'object') {
+    for (const [field, value] of Object.entries(data)) {
+      const text = Array.isArray(value) ? value.join(' ') : String(value);
+      return field === 'non_field_errors' ? text : `${field}: ${text}`;
+    }
+  }
+  return `The server answered ${status}.`;
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : '';
+}
+
+/**
+ * Return `api(path, options)`: options are method, json (a body to encode), form (FormData)
+ * and query (an object). Resolves to the decoded answer (null for 204), rejects with ApiError.
+ */
+export function createApi(base, { onUnauthenticated }) {
+  return async function api(path, { method = 'GET', json, form, query } = {}) {
+    const headers = { Accept: 'application/json' };
+    let body;
+    if (json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(json);
+    } else if (form !== undefined) {
+      body = form;
+    }
+    if (method !== 'GET') headers['X-CSRFToken'] = csrfToken();
+    const url = base + path + (query ? `?${new URLSearchParams(query)}` : '');
+    let response;
+    try {
+      response = await fetch(url, { method, headers, body, credentials: 'same-origin' });
+    } catch {
+      throw new ApiError(0, null);
+    }
+    if (response.status === 401) onUnauthenticated();
+    if (response.status === 204 || response.status === 205) return null;
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    return data;
+  };
+}
