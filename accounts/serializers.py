@@ -3,8 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import User
-from chatroom.fields import MediaUrlField, TimestampField
-from chatroom.images import avatar_clean
+from chatroom.fields import AvatarField, MediaUrlField, TimestampField
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -37,10 +36,7 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class AvatarSerializer(serializers.Serializer):
-    avatar = serializers.ImageField()
-
-    def validate_avatar(self, value):
-        return avatar_clean(value)
+    avatar = AvatarField()
 
 
 class RefreshTokenSerializer(serializers.Serializer):

@@ -5,11 +5,14 @@ Services know nothing of HTTP or WebSocket frames: they raise these, the API
 maps them to status codes and the consumer to `error` frames with `code`.
 """
 
+import logging
 import math
 
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+security_logger = logging.getLogger("chatroom.security")
 
 
 class ChatError(Exception):
@@ -88,4 +91,15 @@ def api_exception_handler(exc, context):
         exc = drf_exceptions.ValidationError(exc.fields)
     elif isinstance(exc, ChatError):
         return Response({"detail": exc.detail}, status=exc.status)
+    if isinstance(exc, drf_exceptions.Throttled):
+        request = context.get("request")
+        security_logger.info(
+            "request throttled",
+            extra={
+                "event": "api.throttled",
+                "path": request.path if request else None,
+                "user_id": getattr(getattr(request, "user", None), "id", None),
+                "client": request.META.get("REMOTE_ADDR") if request else None,
+            },
+        )
     return exception_handler(exc, context)

@@ -2,7 +2,11 @@
 
 from datetime import UTC
 
+from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+
+from chatroom.images import avatar_clean
 
 
 class TimestampField(serializers.DateTimeField):
@@ -35,7 +39,29 @@ class StrictIntegerField(serializers.IntegerField):
 
     default_error_messages = {"invalid": "A valid integer is required."}
 
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_value", 2**63 - 1)  # what a BIGINT column holds
+        super().__init__(**kwargs)
+
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class _ContentOnlyImageField(forms.ImageField):
+    # The client's file name says nothing we trust: the content is verified, the name replaced.
+    default_validators = []
+
+
+class AvatarField(serializers.ImageField):
+    """An avatar upload: judged by its content (chatroom.images.avatar_clean), never by its name."""
+
+    def __init__(self, **kwargs):
+        super().__init__(_DjangoImageField=_ContentOnlyImageField, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return avatar_clean(super().to_internal_value(data))
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc

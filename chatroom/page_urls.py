@@ -12,5 +12,5 @@ urlpatterns = [
     path("register/", RegisterPageView.as_view(), name="register"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("rooms/", rooms_page, name="rooms-page"),
-    path("rooms/<int:room_id>/", room_page, name="room-page"),
+    path("rooms/<id:room_id>/", room_page, name="room-page"),
 ]

@@ -27,6 +27,7 @@ from messaging.services import SendRequest, message_mark_read, presence_connect,
 from rooms.selectors import room_ids_for_user
 
 logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("chatroom.security")
 
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -71,6 +72,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         user = self.scope.get("user")
         await self.accept()
         if user is None or not user.is_authenticated:
+            security_logger.info(
+                "websocket unauthenticated", extra={"event": "ws.unauthenticated", "client": self.scope.get("client")}
+            )
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.user = user
@@ -120,7 +124,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError("too_large", f"Frames are limited to {limit // 1024} KiB.")
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser
             raise FrameError("bad_json", "The frame is not valid JSON.") from None
         if not isinstance(frame, dict):
             raise FrameError("bad_json", "The frame must be a JSON object.")
@@ -170,5 +174,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         frame = {"type": "error", "code": error.code, "detail": error.detail, "client_id": client_id}
         if hasattr(error, "retry_after_ms"):
             frame["retry_after_ms"] = error.retry_after_ms
-        logger.info("refused frame from user %s: %s", getattr(self, "user_id", None), error.code)
+        security_logger.info(
+            "frame refused",
+            extra={"event": "ws.frame_refused", "code": error.code, "user_id": self.user_id, "client_id": client_id},
+        )
         await self.send_frame(frame)

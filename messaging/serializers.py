@@ -49,8 +49,8 @@ class MessagePageSerializer(serializers.Serializer):
 
 
 class MessageHistoryQuerySerializer(serializers.Serializer):
-    before = serializers.IntegerField(required=False, min_value=1)
-    after = serializers.IntegerField(required=False, min_value=0)
+    before = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    after = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
     limit = serializers.IntegerField(required=False, min_value=1, default=50)
 
     def validate(self, attrs):

@@ -1,8 +1,7 @@
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
-from chatroom.fields import MediaUrlField, TimestampField
-from chatroom.images import avatar_clean
+from chatroom.fields import AvatarField, MediaUrlField, TimestampField
 from messaging.serializers import MessageSerializer
 from rooms.models import Membership, Room
 
@@ -39,10 +38,7 @@ class RoomSerializer(serializers.ModelSerializer):
 class RoomInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    avatar = serializers.ImageField(required=False)
-
-    def validate_avatar(self, value):
-        return avatar_clean(value)
+    avatar = AvatarField(required=False)
 
 
 class JoinSerializer(serializers.Serializer):

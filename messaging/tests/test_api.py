@@ -66,7 +66,7 @@ def test_history_parameters(api, room):
 
 
 def test_send_rate_limited_answers_429_with_retry_after(api, room, settings):
-    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 1, 2
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 2
     client = api.as_user(room.owner)
     codes = [client.post(url(room), {"body": "x"}, format="json").status_code for _ in range(3)]
     assert codes == [201, 201, 429]

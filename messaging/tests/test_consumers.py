@@ -289,6 +289,8 @@ async def test_rest_send_is_pushed_like_a_websocket_send(chat, api):
         ("not json", "bad_json"),
         ("[1, 2]", "bad_json"),
         ('"text"', "bad_json"),
+        ("[" * 100_000 + "]" * 100_000, "too_large"),
+        ("[" * 30_000 + "]" * 30_000, "bad_json"),  # nested deeper than the parser goes
         ("{}", "unknown_type"),
         ('{"type": "nope"}', "unknown_type"),
         ('{"type": 5}', "unknown_type"),
@@ -332,7 +334,7 @@ async def test_binary_and_oversized_frames(chat):
 
 async def test_sends_are_rate_limited_per_user_across_sockets(chat, settings):
     alice, bob, room, a, b = chat
-    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 1, 3
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 3
     a2 = await connected(alice)
     for i, ws in enumerate([a, a2, a]):
         await ws.send_json_to({"type": "message.send", "room": room.id, "body": str(i), "client_id": f"ok{i}"})
