@@ -31,7 +31,10 @@ def wait_online(page: Page) -> None:
     expect(page.locator("#shell")).to_have_attribute("data-socket", "online")
 
 
-def png(size: int = 64, start: tuple[int, int, int] = (255, 138, 101), end: tuple[int, int, int] = (91, 79, 240)) -> bytes:
+Colour = tuple[int, int, int]
+
+
+def png(size: int = 64, start: Colour = (255, 138, 101), end: Colour = (91, 79, 240)) -> bytes:
     """A small diagonal-gradient PNG, built by hand so that the tests need no image library."""
 
     def pixel(x: int, y: int) -> bytes:

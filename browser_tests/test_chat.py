@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 from browser_tests.steps import (
     badge,
     copy_invite_code,
-    invite_code,
     create_room,
+    invite_code,
     join_room,
     message,
     messages,
