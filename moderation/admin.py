@@ -13,7 +13,7 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "actor_column", "authority", "action", "target_column", "reason_excerpt"]
     list_display_links = ["created_at"]
-    list_select_related = ["actor", "target_user", "room", "message"]
+    list_select_related = ["actor", "target_user"]
     list_filter = [
         "action",
         "authority",
@@ -29,6 +29,11 @@ class ModerationActionAdmin(admin.ModelAdmin):
     show_full_result_count = False
     fields = ["created_at", "actor", "authority", "action", "target_user", "room", "message", "target", "reason"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Rooms and messages may be gone: joined in, filtering by room_id would
+        # turn the join into an INNER one and hide the rows of deleted rooms.
+        return super().get_queryset(request).prefetch_related("room", "message")
 
     @admin.display(description=_("who"), ordering="actor__username")
     def actor_column(self, entry: ModerationAction) -> str:

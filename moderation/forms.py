@@ -21,11 +21,11 @@ class ReasonForm(forms.Form):
 class RoomReasonForm(ReasonForm):
     """A reason and the room to act in, picked by name with the admin's autocomplete."""
 
-    room = forms.ModelChoiceField(label=_("Room"), queryset=Room.objects.all())
+    room = forms.ModelChoiceField(
+        label=_("Room"),
+        queryset=Room.objects.all(),
+        # Rooms are too many for a <select>: search them by name, as a ban's room field would.
+        widget=AutocompleteSelect(RoomBan._meta.get_field("room"), admin.site),
+    )
 
     field_order = ["room", "reason"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Rooms are too many for a <select>: search them by name, as a ban's room field would.
-        self.fields["room"].widget = AutocompleteSelect(RoomBan._meta.get_field("room"), admin.site)

@@ -2,13 +2,15 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from accounts.models import User
 from conftest import PASSWORD
 from messaging.models import Message
 from rooms import services as room_services
-from rooms.models import Room, RoomBan
+from rooms.models import Membership, Room, RoomBan
 
 # What a moderator holds: the moderate permission and the right to see every table it acts on.
 MODERATOR_PERMISSIONS = [
@@ -41,18 +43,18 @@ class Chat:
 
 
 def seed_chat(*, members: int = 3, messages: int = 150) -> Chat:
-    """Two rooms, an owner and `members` members in the first, `messages` messages (some deleted), one ban."""
-    owner = User.objects.create_user(username="owner", password=PASSWORD)
-    people = [User.objects.create_user(username=f"member{i}", password=PASSWORD) for i in range(members)]
+    """Two rooms, an owner and `members` members in the first, `messages` messages (every tenth deleted), one ban."""
+    password = make_password(PASSWORD)
+    owner = User.objects.create(username="owner", password=password)
+    people = User.objects.bulk_create(User(username=f"member{i}", password=password) for i in range(members))
     room = room_services.room_create(owner=owner, name="general")
     other_room = room_services.room_create(owner=owner, name="random")
-    for person in people:
-        room_services.room_join(user=person, invite_code=room.invite_code)
+    Membership.objects.bulk_create(Membership(room=room, user=person) for person in people)
     authors = [owner, *people]
     stored = Message.objects.bulk_create(
         Message(room=room, author=authors[i % len(authors)], body=f"message {i}: <b>not bold</b>")
         for i in range(messages)
     )
-    Message.objects.filter(pk__in=[m.pk for m in stored[::10]]).update(deleted_at=stored[0].created_at)
+    Message.objects.filter(pk__in=[m.pk for m in stored[::10]]).update(deleted_at=timezone.now())
     RoomBan.objects.create(room=other_room, user=people[0], banned_by=owner)
     return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=list(Message.objects.all()))
