@@ -11,6 +11,7 @@ throwaway servers on spare ports and stops them afterwards.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -24,7 +25,7 @@ import psutil
 
 from bench import report
 from bench.loadgen import WorkerPool, default_worker_count
-from bench.runner import FULL, QUICK, Bench
+from bench.runner import FULL, QUICK, SCENARIOS, Bench
 from bench.servers import BENCH_SETTINGS, ROOT, start_embedded, start_reference, start_stack
 
 ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w")
@@ -56,13 +57,15 @@ def backend_pids() -> list[int]:
     return [p.pid for p in parent.children() if p.name() in ("mariadbd", "redis-server")]
 
 
-def run_targets(targets: list[str], quick: bool, workers: int) -> list[dict]:
-    size = QUICK if quick else FULL
-    pool = WorkerPool(workers)
+def run_targets(targets: list[str], args: argparse.Namespace) -> list[dict]:
+    size = QUICK if args.quick else FULL
+    if args.steps:
+        size = dataclasses.replace(size, fanout_steps=tuple(int(step) for step in args.steps.split(",")))
+    pool = WorkerPool(args.workers)
     results: list[dict] = []
     stack_population = None
     try:
-        bench = Bench(pool, size, say)
+        bench = Bench(pool, size, say, frozenset(args.scenarios.split(",")), args.profile)
         for name in targets:
             say(f"[{name}] starting")
             if name == "reference":
@@ -86,7 +89,7 @@ def run_targets(targets: list[str], quick: bool, workers: int) -> list[dict]:
     return results
 
 
-def run_stack_under_backends(targets: list[str], quick: bool, workers: int) -> list[dict]:
+def run_stack_under_backends(targets: list[str], args: argparse.Namespace) -> list[dict]:
     """Run the stack targets in a child process wrapped by scripts/with-test-backends.sh."""
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as partial:
         path = Path(partial.name)
@@ -99,10 +102,14 @@ def run_stack_under_backends(targets: list[str], quick: bool, workers: int) -> l
         "--targets",
         ",".join(targets),
         "--workers",
-        str(workers),
+        str(args.workers),
+        "--scenarios",
+        args.scenarios,
         "--partial",
         str(path),
-        *(["--quick"] if quick else []),
+        *(["--quick"] if args.quick else []),
+        *(["--steps", args.steps] if args.steps else []),
+        *(["--profile", str(args.profile.resolve())] if args.profile else []),
     ]
     env = {**os.environ, "TEST_PORT_MIN": "29000", "TEST_PORT_MAX": "29999"}
     try:
@@ -117,6 +124,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small smoke run (under a minute)")
     parser.add_argument("--targets", help=f"comma-separated, from {','.join(ALL_TARGETS)}")
     parser.add_argument("--workers", type=int, default=default_worker_count(), help="load-generator processes")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated subset of: %(default)s")
+    parser.add_argument("--steps", help="fan-out offered deliveries/s, comma-separated (default: 1000,...,60000)")
+    parser.add_argument("--profile", type=Path, help="record py-spy profiles of the chat server's fan-out here")
     parser.add_argument("--plot", type=Path, help="write the fan-out plot here (PNG)")
     parser.add_argument("--partial", type=Path, help=argparse.SUPPRESS)  # child mode: raw rows to this file
     args = parser.parse_args()
@@ -125,9 +135,12 @@ def main() -> None:
     unknown = set(targets) - set(ALL_TARGETS)
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {', '.join(ALL_TARGETS)}")
+    unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios {sorted(unknown)}; choose from {', '.join(SCENARIOS)}")
 
     if args.partial:
-        args.partial.write_text(json.dumps(run_targets(targets, args.quick, args.workers)))
+        args.partial.write_text(json.dumps(run_targets(targets, args)))
         return
 
     info = machine()
@@ -138,12 +151,12 @@ def main() -> None:
     started = time.time()
     local = [t for t in targets if not t.startswith("stack")]
     stack = [t for t in targets if t.startswith("stack")]
-    results = run_targets(local, args.quick, args.workers) if local else []
+    results = run_targets(local, args) if local else []
     if stack:
         if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
-            results += run_targets(stack, args.quick, args.workers)
+            results += run_targets(stack, args)
         else:
-            results += run_stack_under_backends(stack, args.quick, args.workers)
+            results += run_stack_under_backends(stack, args)
 
     info["loadavg_at_end"] = os.getloadavg()
     tables = report.markdown(results)

@@ -12,15 +12,21 @@ Scenarios (full size; --quick shrinks them to a smoke check):
 
 import os
 import secrets
+import signal
+import subprocess
+import sys
 import time
+from contextlib import contextmanager
 from array import array
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.loadgen import WorkerPool
 from bench.population import Population, populate
 from bench.servers import Target, usage
 
 STOP_P99_MS = 100.0
+SCENARIOS = ("storm", "idle", "many-rooms", "fan-out")  # storm, idle and many-rooms run together
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,16 @@ def latency_summary(raw: list[bytes]) -> dict[str, float]:
 
 
 class Bench:
-    def __init__(self, pool: WorkerPool, size: Size, progress):
+    def __init__(
+        self,
+        pool: WorkerPool,
+        size: Size,
+        progress,
+        scenarios: frozenset[str] = frozenset(SCENARIOS),
+        profile: Path | None = None,
+    ):
+        self.scenarios = scenarios
+        self.profile = profile
         self.pool = pool
         self.size = size
         self.progress = progress
@@ -122,6 +137,22 @@ class Bench:
 
     def close_sockets(self) -> None:
         self.pool.call("close")
+
+    def settle(self, target: Target, timeout: float = 60) -> None:
+        """
+        Wait until the server is idle (under 5% of a core for half a second):
+        sockets that open announce their users' presence to every room, and a
+        step must not queue behind that backlog, nor behind the previous step.
+        """
+        deadline = time.monotonic() + timeout
+        before = usage(target.pids + target.backend_pids).cpu
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = usage(target.pids + target.backend_pids).cpu
+            if now - before < 0.025:
+                return
+            before = now
+        self.progress(f"[{target.name}]   still busy after {timeout:.0f}s; going on")
 
     # --- A step of traffic -----------------------------------------------------
 
@@ -190,10 +221,43 @@ class Bench:
             say(f"[{target.name}] registering {size.users} users and their rooms")
             population = populate(target, users=size.users, room_users=size.room_users)
             say(f"[{target.name}]   done in {time.time() - started:.1f}s")
-        time.sleep(1)
-        baseline = usage(target.pids)
+        self.settle(target)
+        if self.scenarios & {"storm", "idle", "many-rooms"}:
+            self.run_small_rooms(target, population, row)
+        if "fan-out" in self.scenarios:
+            with self.profiling(target, "fan-out"):
+                self.run_fanout(target, population, row)
+        return rows, population
 
-        # Connect storm, then idle on the same sockets.
+    @contextmanager
+    def profiling(self, target: Target, scenario: str):
+        """Sample the chat server's processes with py-spy (`--profile DIR`) while the block runs."""
+        if self.profile is None or target.kind != "chat":
+            yield
+            return
+        py_spy = Path(sys.executable).with_name("py-spy")
+        self.profile.mkdir(parents=True, exist_ok=True)
+        recorders = [
+            subprocess.Popen(
+                [py_spy, "record", "--nonblocking", "-r", "200", "-f", "raw", "-p", str(pid)]
+                + ["-o", str(self.profile / f"profile-{target.name}-{scenario}-{index}.txt")],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for index, pid in enumerate(target.pids)
+        ]
+        try:
+            yield
+        finally:
+            for recorder in recorders:
+                recorder.send_signal(signal.SIGINT)
+            for recorder in recorders:
+                recorder.wait(timeout=60)
+
+    def run_small_rooms(self, target: Target, population: Population, row) -> None:
+        """Connect storm, idle and many rooms, on the same sockets."""
+        size, say = self.size, self.progress
+        baseline = usage(target.pids)
         storm_users = [u for u in range(size.users) for _ in range(size.storm_sockets_per_user)]
         say(f"[{target.name}] connect storm: {len(storm_users)} sockets")
         storm = self.open_sockets(population, storm_users)
@@ -203,7 +267,7 @@ class Bench:
             f"[{target.name}]   {storm['opened']}/{storm['sockets']} sockets got hello in {storm['all_hello_s']:.2f}s"
             f" (tickets {storm['tickets_s']:.1f}s before), server CPU {entry['server_cpu_s']:.1f}s"
         )
-        time.sleep(3)
+        self.settle(target)
         idle = usage(target.pids)
         per_socket = (idle.rss - baseline.rss) / max(1, storm["opened"]) / 1024
         row(
@@ -215,6 +279,7 @@ class Bench:
             loadavg=os.getloadavg()[0],
         )
         say(f"[{target.name}] idle: {storm['opened']} sockets, {per_socket:.1f} KiB server RSS per socket")
+        self.settle(target)
 
         # Many rooms: one sender socket per user (the first of its sockets), every room busy.
         senders = [size.storm_sockets_per_user * u for u in range(size.users)]
@@ -230,12 +295,15 @@ class Bench:
         result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
         say(f"[{target.name}]   {_step_line(result)}")
         self.close_sockets()
-        time.sleep(1)
+        self.settle(target)
 
-        # Fan-out: every socket in the one room, a few senders, stepped up.
+    def run_fanout(self, target: Target, population: Population, row) -> None:
+        """Every socket in the one room, a few senders, the offered rate stepped up."""
+        size, say = self.size, self.progress
         fanout_users = [u for u in range(size.users) for _ in range(size.fanout_sockets_per_user)]
         say(f"[{target.name}] fan-out: opening {len(fanout_users)} sockets in one room")
         opened = self.open_sockets(population, fanout_users)
+        self.settle(target)
         first = self.next_sid - len(fanout_users)
         recipients = opened["opened"]
         stride = len(fanout_users) // size.fanout_senders
@@ -253,9 +321,8 @@ class Bench:
             say(f"[{target.name}] fan-out {offered:>6,}/s: {_step_line(result)}")
             if result["lost"] > 0 or result["p99_ms"] > STOP_P99_MS:
                 break
-            time.sleep(0.5)
+            self.settle(target)
         self.close_sockets()
-        return rows, population
 
 
 def _step_line(r: dict) -> str:

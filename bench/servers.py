@@ -8,6 +8,7 @@ scripts/with-test-backends.sh (see bench.runner).
 import os
 import random
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -111,6 +112,10 @@ class Target:
                 process.kill()
                 process.wait()
         if self.workdir is not None:
+            log = Path(self.workdir.name) / "server.log"
+            if log.exists():  # kept for a look after the run
+                (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(log, ROOT / "bench" / "results" / f"{self.name}-server.log")
             self.workdir.cleanup()
 
 
