@@ -87,6 +87,7 @@ class Room {
     this.notices = [];
     this.typing = new Map(); // user id -> {user, until}
     this.draft = '';
+    this.knownSince = performance.now();
   }
 
   get canManage() {
@@ -98,6 +99,7 @@ const rooms = new Map();
 let order = []; // room ids, most recent activity first (as the API sorts them)
 let currentId = null;
 let roomsLoaded = false;
+const forgottenAt = new Map(); // room id -> when this tab dropped it
 const pending = new Map(); // client_id -> {client_id, room, body, status, error, timer, connection}
 let panel = null; // 'members', 'settings' or null
 let lastTyping = { room: null, at: 0 };
@@ -147,13 +149,15 @@ function upsertRoom(data) {
 }
 
 async function syncRoomList() {
-  const list = await api('rooms/');
+  const asked = performance.now();
+  const list = (await api('rooms/')).filter((data) => !(forgottenAt.get(data.id) > asked));
   const present = new Set(list.map((data) => data.id));
-  for (const id of [...rooms.keys()]) {
-    if (!present.has(id)) forgetRoom(id, null);
+  // A room this tab learnt of while the list was on its way is newer than the list.
+  for (const room of [...rooms.values()]) {
+    if (!present.has(room.id) && room.knownSince < asked) forgetRoom(room.id, null);
   }
   for (const data of list) upsertRoom(data);
-  order = list.map((data) => data.id);
+  order = [...order.filter((id) => !present.has(id) && rooms.has(id)), ...list.map((data) => data.id)];
   const firstLoad = !roomsLoaded;
   roomsLoaded = true;
   renderRooms();
@@ -161,6 +165,7 @@ async function syncRoomList() {
 }
 
 function addRoom(data) {
+  forgottenAt.delete(data.id);
   const room = upsertRoom(data);
   if (!order.includes(room.id)) order.unshift(room.id);
   renderRooms();
@@ -172,6 +177,7 @@ function forgetRoom(id, reason) {
   const room = rooms.get(id);
   if (!room) return;
   rooms.delete(id);
+  forgottenAt.set(id, performance.now());
   order = order.filter((other) => other !== id);
   for (const item of [...pending.values()]) {
     if (item.room === id) {
@@ -240,9 +246,9 @@ function fullSync() {
       try {
         await syncRoomList();
         const current = rooms.get(currentId);
-        if (current && !current.loaded) await loadInitial(current);
+        if (current && !current.loaded) await loadInitial(current).catch(unlessGone);
         for (const room of [...rooms.values()]) {
-          if (room.loaded) await catchUp(room);
+          if (room.loaded) await catchUp(room).catch(unlessGone);
         }
       } catch (error) {
         if (error.status !== 0) throw error;
@@ -253,6 +259,11 @@ function fullSync() {
     syncing = null;
   });
   return syncing;
+}
+
+/** Rethrow an error, unless it says the room is gone (roomRequest has forgotten it then). */
+function unlessGone(error) {
+  if (error.status !== 404) throw error;
 }
 
 async function roomRequest(room, path, options) {
@@ -345,8 +356,9 @@ function removeMessage(room, messageId) {
   room.messages.delete(messageId);
   if (room.id === currentId) ui.messageList.querySelector(`[data-id="${messageId}"]`)?.remove();
   if (room.data.last_message?.id === messageId) {
-    roomRequest(room, '', {}).then((data) => {
-      upsertRoom({ ...data, unread_count: room.data.unread_count });
+    // The preview showed it: ask which message is the last one now.
+    roomRequest(room, '').then((data) => {
+      room.data.last_message = data.last_message;
       renderRooms();
     }).catch(() => {});
   }
@@ -464,6 +476,7 @@ function renderTimeline(room) {
   ui.messageList.removeAttribute('aria-busy');
   updateHistoryStatus(room);
   scrollToBottom();
+  if (room.hasOlder && ui.scroller.scrollTop < 200) loadOlder(room); // too short to scroll: fill the view
 }
 
 function updateHistoryStatus(room) {
@@ -620,13 +633,7 @@ async function removeMember(room, member, action, question) {
     toast(error.message);
     return;
   }
-  if (room.members?.delete(member.user.id)) {
-    room.data.member_count = room.members.size;
-    if (room.id === currentId) {
-      renderMembers(room);
-      renderHeader(room);
-    }
-  }
+  memberLeft(room, member.user, action === 'ban' ? 'banned' : 'kicked'); // the push that follows is then a no-op
 }
 
 // --- The open room -------------------------------------------------------------
