@@ -45,7 +45,12 @@ def test_two_people_chat(open_page):
     send(bob, "Hi Alice, ça va? Grüße from Zoë")
     expect(message(alice, "Hi Alice, ça va? Grüße from Zoë")).not_to_have_class(re.compile("msg--own"))
     expect(message(bob, "Hi Alice, ça va? Grüße from Zoë")).to_have_class(re.compile("msg--own"))
-    send(alice, "Hello Bob!\nSecond line.")
+    composer = alice.get_by_label("Message", exact=True)
+    composer.fill("Hello Bob!")
+    composer.press("Shift+Enter")  # a new line, not a send
+    composer.press_sequentially("Second line.")
+    expect(composer).to_have_value("Hello Bob!\nSecond line.")
+    composer.press("Enter")
     expect(message(bob, "Hello Bob!\nSecond line.")).to_be_visible()
     expect(bob.locator("#message-list .msg--pending")).to_have_count(0)
 

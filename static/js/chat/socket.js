@@ -29,6 +29,13 @@ export class ChatSocket {
       this.stopped = true;
       if (this.ws) this.ws.close(1000);
     });
+    // Back in from the back-forward cache: the page lives on, its socket does not.
+    window.addEventListener('pageshow', (event) => {
+      if (!event.persisted) return;
+      this.stopped = false;
+      this.attempt = 0;
+      this.connect();
+    });
     this.connect();
     setInterval(() => this.heartbeat(), HEARTBEAT_MS / 2);
   }
