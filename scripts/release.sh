@@ -7,17 +7,17 @@ set -eu
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python}
 
-# On first boot MySQL initialises its data directory before it accepts the app's
-# user; wait for a working connection rather than failing the deployment.
+# The database may not accept connections yet (a MySQL container restarting):
+# retry while the error is "cannot connect" (2002, 2003, 2013), fail on any other.
 tries=0
-until "$PYTHON" manage.py check --database default --fail-level ERROR >/dev/null 2>&1; do
+until output=$("$PYTHON" manage.py migrate --noinput 2>&1); do
 	tries=$((tries + 1))
-	if [ "$tries" -ge "${RELEASE_DB_WAIT_TRIES:-30}" ]; then
-		# One last time with the output shown, so that the cause is in the log.
-		"$PYTHON" manage.py check --database default --fail-level ERROR
+	if [ "$tries" -ge "${RELEASE_DB_WAIT_TRIES:-30}" ] || ! printf '%s' "$output" | grep -Eq 'OperationalError: \((2002|2003|2013),'; then
+		printf '%s\n' "$output" >&2
 		exit 1
 	fi
+	echo "release: database not reachable yet, retrying ($tries)" >&2
 	sleep 2
 done
-"$PYTHON" manage.py migrate --noinput
+printf '%s\n' "$output"
 "$PYTHON" manage.py collectstatic --noinput --verbosity 0

@@ -39,9 +39,10 @@ WORKER_SETTINGS = {
 }
 
 
-def spare_port(taken: set[int] = frozenset()) -> int:
-    """A loopback port in our range that nothing listens on now."""
-    for port in random.sample(range(PORT_RANGE[0], PORT_RANGE[1] + 1), PORT_RANGE[1] - PORT_RANGE[0] + 1):
+def spare_port(taken: set[int] = frozenset(), port_range: tuple[int, int] = PORT_RANGE) -> int:
+    """A loopback port in `port_range` (default: ours) that nothing listens on now."""
+    low, high = port_range
+    for port in random.sample(range(low, high + 1), high - low + 1):
         if port in taken:
             continue
         with socket.socket() as probe:
@@ -121,7 +122,9 @@ class Stack:
         for index in range(workers):
             port = spare_port(taken)
             taken.add(port)
-            self.start_worker(index, port)
+            self.start_worker(index, port, wait=False)
+        for index, port in enumerate(self.worker_ports):  # started together, waited for together
+            wait_for_port(port, self.processes[index], self.log(f"web{index + 1}"))
         self.nginx_port = spare_port(taken)
         self.start_nginx()
 
@@ -135,7 +138,7 @@ class Stack:
         if result.returncode:
             raise RuntimeError(f"scripts/release.sh failed:\n{log.read_text()[-3000:]}")
 
-    def start_worker(self, index: int, port: int) -> None:
+    def start_worker(self, index: int, port: int, *, wait: bool = True) -> None:
         log = self.log(f"web{index + 1}")
         env = dict(self.env, DAPHNE_BIND=HOST, DAPHNE_PORT=str(port))
         with log.open("w") as out:
@@ -144,7 +147,8 @@ class Stack:
             )
         self.processes.append(process)
         self.worker_ports.append(port)
-        wait_for_port(port, process, log)
+        if wait:
+            wait_for_port(port, process, log)
 
     def render_nginx_conf(self) -> Path:
         """Fill in the repo's template the way the nginx image does, with envsubst."""
@@ -203,7 +207,10 @@ http {{
         wait_for_port(self.nginx_port, process, self.log("nginx-error"))
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
             stop(process)
         self.processes.clear()
 
