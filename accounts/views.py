@@ -22,9 +22,16 @@ class AuthThrottleMixin:
         if wait is None:
             return super().post(request, *args, **kwargs)
         seconds = math.ceil(wait)
-        form = self.get_form()
-        form.add_error(None, _("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds})
-        response = self.render_to_response(self.get_context_data(form=form), status=429)
+        # An unbound form: validating the attempt would run the password hasher the throttle is there to spare.
+        kwargs = self.get_form_kwargs()
+        kwargs.pop("data", None)
+        kwargs.pop("files", None)
+        kwargs["initial"] = {"username": request.POST.get("username", "")}
+        context = self.get_context_data(
+            form=self.get_form_class()(**kwargs),
+            throttled=_("Too many attempts. Try again in %(seconds)d seconds.") % {"seconds": seconds},
+        )
+        response = self.render_to_response(context, status=429)
         response["Retry-After"] = str(seconds)
         return response
 
