@@ -52,12 +52,11 @@ class UserAdmin(ModerationAdminMixin, BaseUserAdmin):
         if user.pk is None:
             return ""
         return format_html(
-            "{} · {} · {} · {} · {}",
+            '<span class="moderation-links">{} · {} · {} · {}</span>',
             changelist_link(Membership, _("rooms"), user=user.username),
             changelist_link(Message, _("messages"), author=user.username),
             changelist_link(RoomBan, _("bans"), user=user.username),
-            changelist_link(ModerationAction, _("actions on"), target=user.username),
-            changelist_link(ModerationAction, _("actions by"), actor=user.username),
+            changelist_link(ModerationAction, _("log"), target=user.username),
         )
 
     @admin.action(description=_("Deactivate selected users (closes their sockets)"), permissions=["moderate"])

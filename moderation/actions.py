@@ -9,11 +9,11 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import model_ngettext
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from chatroom.exceptions import ChatError
 from moderation.forms import ReasonForm
@@ -24,7 +24,13 @@ LISTED_OBJECTS = 50
 
 
 class ModerationAdminMixin:
-    """Lets an admin's actions declare `permissions=["moderate"]`: staff with the moderate permission."""
+    """
+    For the moderation admins: their stylesheet, and the permission their
+    actions declare with `permissions=["moderate"]` (moderation.selectors).
+    """
+
+    class Media:
+        css = {"all": ["moderation/admin.css"]}
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
         return user_may_moderate(request.user)
@@ -70,10 +76,9 @@ def moderate_each(
         else:
             done += 1
     if done:
+        done_message = _("%(title)s: done for %(n)d %(objects)s.")
         modeladmin.message_user(
-            request,
-            ngettext("%(title)s: done for %(n)d object.", "%(title)s: done for %(n)d objects.", done)
-            % {"title": title, "n": done},
+            request, done_message % {"title": title, "n": done, "objects": model_ngettext(modeladmin.opts, done)}
         )
     if refused:
         modeladmin.message_user(request, _("Refused: %s") % "; ".join(refused), messages.WARNING)

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from moderation.actions import ModerationAdminMixin
 from moderation.filters import room_filter, user_filter
 from moderation.links import change_link
 from moderation.models import ModerationAction
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(admin.ModelAdmin):
+class ModerationActionAdmin(ModerationAdminMixin, admin.ModelAdmin):
     """The audit log: written only by the moderation services, never edited."""
 
     list_display = ["created_at", "actor_column", "authority", "action", "target_column", "reason_excerpt"]

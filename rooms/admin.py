@@ -27,7 +27,7 @@ def room_history_link(room_id: int, *, around: int | None = None) -> str:
     url = reverse("admin:rooms_room_chat", args=[room_id])
     if around is not None:
         return format_html('<a href="{}?around={}#m{}">{}</a>', url, around, around, _("in context"))
-    return format_html('<a href="{}">{}</a>', url, _("history"))
+    return format_html('<a href="{}">{}</a>', url, _("chat"))
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,7 +38,6 @@ class MembershipInline(admin.TabularInline):
     readonly_fields = fields
     extra = 0
     can_delete = False
-    show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "room")
@@ -87,7 +86,7 @@ class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("see"))
     def links(self, room: Room) -> str:
         return format_html(
-            "{} · {} · {} · {} · {}",
+            '<span class="moderation-links">{} · {} · {} · {} · {}</span>',
             room_history_link(room.id),
             changelist_link(Message, _("messages"), room=room.id),
             changelist_link(Membership, _("members"), room=room.id),
@@ -138,6 +137,7 @@ class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": _("Chat in %(room)s") % {"room": room},
             "opts": self.opts,
+            "media": self.media,
             "room": room,
             "around": around,
             "chat": room_history(room_id=room.id, around=around, limit=HISTORY_LENGTH),

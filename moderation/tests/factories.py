@@ -3,33 +3,26 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from accounts.models import User
 from conftest import PASSWORD
 from messaging.models import Message
+from moderation.roles import MODERATOR_PERMISSIONS, MODERATORS_GROUP
 from rooms import services as room_services
 from rooms.models import Membership, Room, RoomBan
 
-# What a moderator holds: the moderate permission and the right to see every table it acts on.
-MODERATOR_PERMISSIONS = [
-    ("moderation", "moderate"),
-    ("moderation", "view_moderationaction"),
-    ("accounts", "view_user"),
-    ("rooms", "view_room"),
-    ("rooms", "view_membership"),
-    ("rooms", "view_roomban"),
-    ("messaging", "view_message"),
-]
-
 
 def make_moderator(username: str = "moderator", *, moderate: bool = True) -> User:
-    """A staff user with view rights on every table and, unless `moderate` is False, the moderate permission."""
+    """A staff user in the Moderators group, or with the group's view rights only if `moderate` is False."""
     user = User.objects.create_user(username=username, password=PASSWORD, is_staff=True)
-    wanted = [(app, codename) for app, codename in MODERATOR_PERMISSIONS if moderate or codename != "moderate"]
-    for app, codename in wanted:
-        user.user_permissions.add(Permission.objects.get(content_type__app_label=app, codename=codename))
+    if moderate:
+        user.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+    else:
+        for app_label, codename in MODERATOR_PERMISSIONS:
+            if codename != "moderate":
+                user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     return User.objects.get(pk=user.pk)  # a fresh instance: permissions are cached per instance
 
 
