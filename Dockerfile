@@ -25,11 +25,12 @@ WORKDIR /app
 # The code stays owned by root: the server cannot rewrite itself.
 COPY . /app
 # Static files are collected into the image (a broken reference fails the build);
-# scripts/release.sh refreshes the volume nginx serves them from. The key is a
-# throwaway for this one command: settings refuse to load without one.
+# scripts/release.sh, running as `chat` (hence the owner), refreshes the volume
+# nginx serves them from. The key is a throwaway for this one command: settings
+# refuse to load without one.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/media \
-    && chown chat:chat /app/staticfiles /app/media
+    && chown -R chat:chat /app/staticfiles /app/media
 USER chat
 
 EXPOSE 8000
