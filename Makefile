@@ -51,5 +51,14 @@ test-browser: $(BIN)/.installed
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(BIN)/pytest -c browser_tests/pytest.ini --rootdir browser_tests browser_tests
 
+# The fan-out benchmark (docs/benchmarks.md): several minutes. `make bench BENCH_QUICK=1`
+# is a smoke run under a minute; BENCH_ARGS passes options (python -m bench --help).
+$(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
+	$(BIN)/pip install -q -r requirements-bench.txt
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	$(BIN)/python -m bench $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache

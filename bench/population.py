@@ -31,7 +31,9 @@ def api(base_url: str, method: str, path: str, body: dict | None = None, token: 
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{base_url}/api/{path}", data=data, headers=headers, method=method)
+    request = urllib.request.Request(  # noqa: S310 (loopback URL built here)
+        f"{base_url}/api/{path}", data=data, headers=headers, method=method
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback URL built here)
             raw = response.read()
@@ -80,14 +82,14 @@ def populate(target: Target, *, users: int, room_users: int) -> Population:
     """Register the users and put them in their rooms (chat), or make up ids (reference)."""
     small_room_count = users // room_users
     if target.kind == "reference":
-        return Population(
-            target, [], list(range(1, users + 1)), 1, list(range(2, 2 + small_room_count)), room_users
-        )
+        return Population(target, [], list(range(1, users + 1)), 1, list(range(2, 2 + small_room_count)), room_users)
     run = secrets.token_hex(3)
     password = f"Bench-{secrets.token_hex(8)}"
 
     def register(index: int) -> dict:
-        return api(target.base_url(index), "POST", "auth/register/", {"username": f"b{run}_{index}", "password": password})
+        return api(
+            target.base_url(index), "POST", "auth/register/", {"username": f"b{run}_{index}", "password": password}
+        )
 
     writers = 2 if target.concurrent_writes else 1
     with ThreadPoolExecutor(max_workers=writers) as pool:
@@ -96,7 +98,8 @@ def populate(target: Target, *, users: int, room_users: int) -> Population:
     base = target.base_url()
     fanout = api(base, "POST", "rooms/", {"name": f"fan-out {run}"}, tokens[0])
     small = [
-        api(base, "POST", "rooms/", {"name": f"small {run} {i}"}, tokens[i * room_users]) for i in range(small_room_count)
+        api(base, "POST", "rooms/", {"name": f"small {run} {i}"}, tokens[i * room_users])
+        for i in range(small_room_count)
     ]
 
     def join(user: int) -> None:

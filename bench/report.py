@@ -8,7 +8,7 @@ STOP_P99_MS = 100.0
 
 def _fmt(value, digits: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return "-"
     if isinstance(value, float):
         return f"{value:,.{digits}f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
@@ -16,8 +16,8 @@ def _fmt(value, digits: int = 0) -> str:
 
 def _ratio(ours, reference) -> str:
     if not ours or not reference or any(isinstance(v, float) and math.isnan(v) for v in (ours, reference)):
-        return "–"
-    return f"{ours / reference:.2f}×"
+        return "-"
+    return f"{ours / reference:.2f}x"
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -88,7 +88,7 @@ def traffic_table(results: list[dict], scenario: str) -> str:
                 f"{r['acked']}/{r['sent']}",
                 _fmt(r["server_cpu_s"], 1),
                 _fmt(r["deliveries_per_cpu_s"]),
-                _fmt(r["backends_cpu_s"], 1) if r["target"].startswith("stack") else "–",
+                _fmt(r["backends_cpu_s"], 1) if r["target"].startswith("stack") else "-",
                 _fmt(r["generator_cpu_s"], 1),
                 _fmt(r["loadavg"], 1),
                 _ratio(r["delivered_per_s"], ref and ref["delivered_per_s"]) if r["target"] != "reference" else "",
@@ -122,13 +122,13 @@ def summary_table(results: list[dict]) -> str:
             [
                 target,
                 _fmt(best["delivered_per_s"]) if best else "none",
-                _fmt(best["p99_ms"], 1) if best else "–",
+                _fmt(best["p99_ms"], 1) if best else "-",
                 _ratio(best and best["delivered_per_s"], ref_best and ref_best["delivered_per_s"])
                 if target != "reference"
                 else "",
-                f"{_fmt(many['p99_ms'], 1)}, {many['lost']}" if many else "–",
-                f"{storm['opened']}/{storm['sockets']}, {_fmt(storm['all_hello_s'], 2)}" if storm else "–",
-                _fmt(idle["rss_per_socket_kib"], 1) if idle else "–",
+                f"{_fmt(many['p99_ms'], 1)}, {many['lost']}" if many else "-",
+                f"{storm['opened']}/{storm['sockets']}, {_fmt(storm['all_hello_s'], 2)}" if storm else "-",
+                _fmt(idle["rss_per_socket_kib"], 1) if idle else "-",
                 _ratio(best and cpu_per_delivery(best), ref_at_best and cpu_per_delivery(ref_at_best))
                 if target != "reference"
                 else "",
@@ -161,7 +161,7 @@ def storm_idle_table(results: list[dict]) -> str:
                 _fmt(storm["opened"]),
                 _fmt(storm["all_hello_s"], 2),
                 _fmt(storm["p50_hello_ms"], 0),
-                _fmt(storm["tickets_s"], 1) if storm["target"] != "reference" else "–",
+                _fmt(storm["tickets_s"], 1) if storm["target"] != "reference" else "-",
                 _fmt(storm["server_cpu_s"], 1),
                 _fmt(idle and idle["server_rss_mib"], 1),
                 _fmt(idle and idle["rss_per_socket_kib"], 1),

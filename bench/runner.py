@@ -16,8 +16,8 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from array import array
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,13 +238,13 @@ class Bench:
         py_spy = Path(sys.executable).with_name("py-spy")
         self.profile.mkdir(parents=True, exist_ok=True)
         recorders = [
-            subprocess.Popen(
-                [py_spy, "record", "--nonblocking", "-r", "200", "-f", "raw", "-p", str(pid)]
-                + ["-o", str(self.profile / f"profile-{target.name}-{scenario}-{index}.txt")],
+            subprocess.Popen(  # noqa: S603 (our own command line)
+                [py_spy, "record", "--nonblocking", "-r", "200", "-f", "raw", "-p", str(pid), "-o", str(output)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
             for index, pid in enumerate(target.pids)
+            for output in [self.profile / f"profile-{target.name}-{scenario}-{index}.txt"]
         ]
         try:
             yield
@@ -286,7 +286,9 @@ class Bench:
         first = self.next_sid - len(storm_users)
         per_sender = size.many_rooms_rate / len(senders)
         count = round(per_sender * size.step_seconds * 2)
-        plans = [(first + s, population.rooms_of(s // size.storm_sockets_per_user)[1], per_sender, count) for s in senders]
+        plans = [
+            (first + s, population.rooms_of(s // size.storm_sockets_per_user)[1], per_sender, count) for s in senders
+        ]
         recipients = size.room_users * size.storm_sockets_per_user
         say(
             f"[{target.name}] many rooms: {len(population.small_rooms)} rooms of {recipients} sockets,"
@@ -328,7 +330,8 @@ class Bench:
 def _step_line(r: dict) -> str:
     errors = f", errors {r['send_errors']}" if r["send_errors"] else ""
     return (
-        f"delivered {r['delivered_per_s']:,.0f}/s, p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} max {r['max_ms']:.0f} ms,"
+        f"delivered {r['delivered_per_s']:,.0f}/s,"
+        f" p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} max {r['max_ms']:.0f} ms,"
         f" lost {r['lost']}, dup {r['duplicates']}, server CPU {r['server_cpu_s']:.1f}s,"
         f" generator CPU {r['generator_cpu_s']:.1f}s, load {r['loadavg']:.1f}{errors}"
     )

@@ -121,7 +121,7 @@ class Target:
 
 def start_reference() -> Target:
     port = spare_port()
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 (our own command line)
         [sys.executable, "-m", "bench.reference", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL
     )
     target = Target("reference", "reference", [port], [process], description="raw websockets, 1 process")
@@ -147,7 +147,7 @@ def start_chat(
     try:
         for _ in range(workers):
             port = spare_port()
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 (our own command line)
                 [daphne, "-b", "127.0.0.1", "-p", str(port), "chatroom.asgi:application"],
                 cwd=ROOT,
                 env=env,
