@@ -18,6 +18,12 @@ class ReasonForm(forms.Form):
     )
 
 
+class ChatQueryForm(forms.Form):
+    """The query of a room's chat page: optionally, the message to centre it on."""
+
+    around = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+
+
 class RoomReasonForm(ReasonForm):
     """A reason and the room to act in, picked by name with the admin's autocomplete."""
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from messaging.models import Message
 from moderation.actions import ModerationAdminMixin, moderate_each
 from moderation.filters import room_filter, user_filter
+from moderation.forms import ChatQueryForm
 from moderation.links import change_link, changelist_link
 from moderation.models import ModerationAction
 from moderation.selectors import room_history, user_may_moderate
@@ -122,15 +123,15 @@ class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
     def get_urls(self):
         chat = self.admin_site.admin_view(self.chat_view)
         # Not <id>/history/: that is the admin's own change log of the object.
-        return [path("<path:object_id>/chat/", chat, name="rooms_room_chat"), *super().get_urls()]
+        return [path("<id:room_id>/chat/", chat, name="rooms_room_chat"), *super().get_urls()]
 
-    def chat_view(self, request, object_id):
+    def chat_view(self, request, room_id: int):
         """The room's recent messages, deleted ones included and marked, to judge a report in context."""
-        try:
-            room = get_object_or_404(Room.objects.select_related("owner"), pk=int(object_id))
-            around = int(request.GET["around"]) if request.GET.get("around") else None
-        except ValueError:
-            raise Http404 from None
+        room = get_object_or_404(Room.objects.select_related("owner"), pk=room_id)
+        query = ChatQueryForm(request.GET)
+        if not query.is_valid():
+            raise Http404("No such message.")
+        around = query.cleaned_data["around"]
         if not self.has_view_permission(request, room):
             raise PermissionDenied
         context = {

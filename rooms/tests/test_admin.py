@@ -85,8 +85,8 @@ def test_chat_history_around_a_reported_message(chat, moderator_client):
     assert f'id="m{reported.id}" class="target"' in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["999999/chat/", "abc/chat/"])
-def test_chat_history_of_no_room_is_404(moderator_client, path):
+@pytest.mark.parametrize("path", ["999999/chat/", "1/chat/?around=x", "1/chat/?around=99999999999999999999"])
+def test_chat_history_of_no_room_or_bad_message_is_404(chat, moderator_client, path):
     assert moderator_client.get(f"{ROOMS}{path}").status_code == 404
 
 
