@@ -225,8 +225,7 @@ class Bench:
         if self.scenarios & {"storm", "idle", "many-rooms"}:
             self.run_small_rooms(target, population, row)
         if "fan-out" in self.scenarios:
-            with self.profiling(target, "fan-out"):
-                self.run_fanout(target, population, row)
+            self.run_fanout(target, population, row)
         return rows, population
 
     @contextmanager
@@ -310,20 +309,21 @@ class Bench:
         recipients = opened["opened"]
         stride = len(fanout_users) // size.fanout_senders
         sender_sids = [first + i * stride for i in range(size.fanout_senders)]
-        for offered in size.fanout_steps:
-            per_sender = offered / recipients / len(sender_sids)
-            count = max(1, round(per_sender * size.step_seconds))
-            plans = [(sid, population.fanout_room, per_sender, count) for sid in sender_sids]
-            result = row(
-                "fan-out",
-                sockets=recipients,
-                step=offered,
-                **self.run_step(target, self.new_tag(), plans, recipients),
-            )
-            say(f"[{target.name}] fan-out {offered:>6,}/s: {_step_line(result)}")
-            if result["lost"] > 0 or result["p99_ms"] > STOP_P99_MS:
-                break
-            self.settle(target)
+        with self.profiling(target, "fan-out"):
+            for offered in size.fanout_steps:
+                per_sender = offered / recipients / len(sender_sids)
+                count = max(1, round(per_sender * size.step_seconds))
+                plans = [(sid, population.fanout_room, per_sender, count) for sid in sender_sids]
+                result = row(
+                    "fan-out",
+                    sockets=recipients,
+                    step=offered,
+                    **self.run_step(target, self.new_tag(), plans, recipients),
+                )
+                say(f"[{target.name}] fan-out {offered:>6,}/s: {_step_line(result)}")
+                if result["lost"] > 0 or result["p99_ms"] > STOP_P99_MS:
+                    break
+                self.settle(target)
         self.close_sockets()
 
 
