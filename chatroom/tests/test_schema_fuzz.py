@@ -2,6 +2,8 @@
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -11,6 +13,20 @@ from chatroom.wsgi import application
 from rooms.services import room_create
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    """
+    Call the WSGI app as Django's test client does, without closing old
+    connections per request: inside the test's transaction that close is real on
+    MySQL (the in-memory SQLite test database ignores it) and breaks the transaction.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
