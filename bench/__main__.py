@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import platform
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,10 @@ from bench.loadgen import WorkerPool, default_worker_count
 from bench.runner import FULL, QUICK, SCENARIOS, Bench
 from bench.servers import BENCH_SETTINGS, ROOT, start_embedded, start_reference, start_stack
 
-ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w")
+ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w", "uvicorn-1w")
+DEFAULT_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w")
+# Targets on MariaDB and Redis.
+STACK_TARGETS = ("stack-1w", "stack-2w", "uvicorn-1w")
 RESULTS = ROOT / "bench" / "results"
 
 
@@ -68,6 +72,7 @@ def run_targets(targets: list[str], args: argparse.Namespace) -> list[dict]:
     pool = WorkerPool(args.workers)
     results: list[dict] = []
     stack_population = None
+    secret = secrets.token_urlsafe(40)
     try:
         bench = Bench(pool, size, say, frozenset(args.scenarios.split(",")), args.profile)
         for name in targets:
@@ -77,11 +82,13 @@ def run_targets(targets: list[str], args: argparse.Namespace) -> list[dict]:
             elif name == "embedded":
                 target = start_embedded()
             else:
-                target = start_stack(int(name.removeprefix("stack-").removesuffix("w")), backend_pids())
+                server, workers = name.removesuffix("w").split("-")
+                server = "daphne" if server == "stack" else server
+                target = start_stack(int(workers), backend_pids(), secret, server)
             try:
-                population = stack_population if name.startswith("stack") else None
+                population = stack_population if name in STACK_TARGETS else None
                 rows, population = bench.run_target(target, population)
-                if name.startswith("stack"):
+                if name in STACK_TARGETS:
                     stack_population = population  # same database: the second stack run reuses the users
                 for row in rows:
                     row["description"] = target.description
@@ -135,7 +142,9 @@ def main() -> None:
     parser.add_argument("--partial", type=Path, help=argparse.SUPPRESS)  # child mode: raw rows to this file
     args = parser.parse_args()
 
-    targets = args.targets.split(",") if args.targets else (["reference", "embedded"] if args.quick else ALL_TARGETS)
+    targets = (
+        args.targets.split(",") if args.targets else (["reference", "embedded"] if args.quick else DEFAULT_TARGETS)
+    )
     unknown = set(targets) - set(ALL_TARGETS)
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {', '.join(ALL_TARGETS)}")
@@ -153,8 +162,8 @@ def main() -> None:
     say(f"benchmark settings for the chat server: {' '.join(f'{k}={v}' for k, v in BENCH_SETTINGS.items())}")
     say(f"load generator: {args.workers} processes")
     started = time.time()
-    local = [t for t in targets if not t.startswith("stack")]
-    stack = [t for t in targets if t.startswith("stack")]
+    local = [t for t in targets if t not in STACK_TARGETS]
+    stack = [t for t in targets if t in STACK_TARGETS]
     results = run_targets(local, args) if local else []
     if stack:
         if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):

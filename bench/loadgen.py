@@ -8,8 +8,12 @@ with small commands: open sockets, send at a rate, wait for the deliveries,
 close. Every message body carries its wall-clock send time (`time.time()`, the
 same clock in every process of this machine); receivers record the arrival.
 
-Receivers read only what they need from a frame (its type, then the body) with
-string searches rather than a full JSON parse, to keep the generator cheap.
+The generator must cost less than the servers it measures, on the same cores.
+So sockets run websockets' sans-I/O protocol (`websockets.client.ClientProtocol`:
+handshake, framing, masking, closing) on a plain asyncio protocol, without the
+tasks, queues and futures of its asyncio client; and receivers read only what
+they need from a frame (its type, then the body) with string searches rather
+than a full JSON parse.
 """
 
 import asyncio
@@ -24,7 +28,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.client import ClientProtocol
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Response
+from websockets.protocol import State
+from websockets.typing import Origin
+from websockets.uri import parse_uri
 
 MESSAGE_NEW = '{"type":"message.new"'
 ACK = '{"type":"ack"'
@@ -33,12 +42,74 @@ BODY = '"body":"'
 CLIENT_ID = '"client_id":"'
 
 
-@dataclass(eq=False)
-class Socket:
-    sid: int
-    ws: ClientConnection
-    rooms: tuple[int, ...]
-    seen: set[str] = field(default_factory=set)
+class Socket(asyncio.Protocol):
+    """One client WebSocket: websockets' sans-I/O protocol over an asyncio transport."""
+
+    def __init__(self, worker: "Worker", sid: int, url: str, origin: str):
+        self.worker = worker
+        self.sid = sid
+        self.protocol = ClientProtocol(parse_uri(url), origin=Origin(origin), max_size=2**20)
+        self.transport: asyncio.Transport | None = None
+        self.hello: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.rooms: tuple[int, ...] = ()
+        self.seen: set[str] = set()
+        self.fragments: list[bytes] = []
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.protocol.send_request(self.protocol.connect())
+        self._flush()
+
+    def data_received(self, data: bytes) -> None:
+        self.protocol.receive_data(data)
+        for event in self.protocol.events_received():
+            if isinstance(event, Frame):
+                if event.opcode is Opcode.TEXT or (event.opcode is Opcode.CONT and self.fragments):
+                    self.fragments.append(event.data)
+                    if event.fin:
+                        text = b"".join(self.fragments).decode()
+                        self.fragments = []
+                        self._on_text(text)
+            elif isinstance(event, Response) and self.protocol.state is not State.OPEN:
+                self._fail(f"handshake refused: {event.status_code}")
+        self._flush()
+
+    def connection_lost(self, exc) -> None:
+        self._fail("connection closed before hello")
+        self.worker.on_closed(self)
+
+    def send_text(self, text: str) -> None:
+        self.protocol.send_text(text.encode())
+        self._flush()
+
+    def close(self) -> None:
+        if self.protocol.state is State.OPEN:
+            self.protocol.send_close()
+            self._flush()
+        if self.transport is not None:
+            self.transport.close()
+
+    def _on_text(self, text: str) -> None:
+        if not self.hello.done():
+            frame = json.loads(text)
+            if frame.get("type") == "hello":
+                self.rooms = tuple(frame["rooms"])
+                self.hello.set_result(time.time())
+            else:
+                self._fail(f"first frame was {frame.get('type')}")
+            return
+        self.worker.on_text(self, text)
+
+    def _fail(self, reason: str) -> None:
+        if not self.hello.done():
+            self.hello.set_exception(ConnectionError(reason))
+
+    def _flush(self) -> None:
+        for data in self.protocol.data_to_send():
+            if data:
+                self.transport.write(data)
+            elif self.transport.can_write_eof():
+                self.transport.write_eof()
 
 
 @dataclass(eq=False)
@@ -60,7 +131,6 @@ class Step:
 class Worker:
     def __init__(self):
         self.sockets: dict[int, Socket] = {}
-        self.readers: list[asyncio.Task] = []
         self.step = Step(tag="")
         self.progress = asyncio.Event()  # set on every delivery or ack; waiters re-check their condition
         self.unexpected_closes = 0
@@ -76,18 +146,16 @@ class Worker:
         return {"hello_times": hellos, "failures": failures[:5], "failed": len(failures)}
 
     async def _open_one(self, sid: int, url: str, origin: str) -> tuple[bool, float, str]:
+        uri = parse_uri(url)
+        socket = Socket(self, sid, url, origin)
         try:
-            ws = await connect(url, origin=origin, compression=None, ping_interval=None, open_timeout=60, max_queue=64)
-            hello = json.loads(await asyncio.wait_for(ws.recv(), timeout=60))
-            if hello.get("type") != "hello":
-                await ws.close()
-                return False, 0.0, f"first frame was {hello.get('type')}"
+            await asyncio.get_running_loop().create_connection(lambda: socket, uri.host, uri.port)
+            hello_time = await asyncio.wait_for(socket.hello, timeout=60)
         except Exception as error:  # a failed socket is a figure, not a crash
+            socket.close()
             return False, 0.0, f"{type(error).__name__}: {error}"
-        socket = Socket(sid, ws, tuple(hello["rooms"]))
         self.sockets[sid] = socket
-        self.readers.append(asyncio.create_task(self._read(socket)))
-        return True, time.time(), ""
+        return True, hello_time, ""
 
     async def start_step(self, tag: str) -> None:
         self.step = Step(tag=tag)
@@ -130,14 +198,26 @@ class Worker:
 
     async def close(self) -> int:
         """Close every socket; return how many there were."""
-        count = len(self.sockets)
         sockets, self.sockets = list(self.sockets.values()), {}
-        await asyncio.gather(*(s.ws.close() for s in sockets), return_exceptions=True)
-        for task in self.readers:
-            task.cancel()
-        await asyncio.gather(*self.readers, return_exceptions=True)
-        self.readers = []
-        return count
+        for socket in sockets:
+            socket.close()
+        return len(sockets)
+
+    # --- Events from the sockets ---------------------------------------------
+
+    def on_text(self, socket: Socket, text: str) -> None:
+        if text.startswith(MESSAGE_NEW):
+            self._on_message_new(socket, text)
+        elif text.startswith(ACK):
+            self._on_ack(text)
+        elif text.startswith(ERROR):
+            self._on_error(text)
+
+    def on_closed(self, socket: Socket) -> None:
+        if self.sockets.get(socket.sid) is socket:  # closed by the server, not by us
+            self.unexpected_closes += 1
+            del self.sockets[socket.sid]
+        self.progress.set()
 
     # --- Internals -----------------------------------------------------------
 
@@ -148,8 +228,11 @@ class Worker:
 
     async def _send_paced(self, sid: int, room: int, rate: float, count: int, start_at: float) -> None:
         """Send `count` messages at `rate` per second, on a fixed schedule (a late sender catches up)."""
-        socket = self.sockets[sid]
+        socket = self.sockets.get(sid)
         step = self.step
+        if socket is None:  # it failed to open
+            step.errors["socket_closed"] = step.errors.get("socket_closed", 0) + count
+            return
         start_at += random.random() / rate  # senders out of phase, as independent clients are
         for seq in range(count):
             delay = start_at + seq / rate - time.time()
@@ -158,31 +241,12 @@ class Worker:
             client_id = f"{step.tag}.{sid}.{seq}"
             now = time.time()
             body = f"{step.tag} {now:.6f} {client_id}"
+            if self.sockets.get(sid) is not socket:  # closed meanwhile
+                step.errors["socket_closed"] = step.errors.get("socket_closed", 0) + count - seq
+                return
             step.pending[client_id] = (now, room)
             step.sent += 1
-            frame = json.dumps({"type": "message.send", "room": room, "body": body, "client_id": client_id})
-            try:
-                await socket.ws.send(frame)
-            except Exception:
-                step.pending.pop(client_id, None)
-                step.errors["send_failed"] = step.errors.get("send_failed", 0) + 1
-                return
-
-    async def _read(self, socket: Socket) -> None:
-        try:
-            async for text in socket.ws:
-                if text.startswith(MESSAGE_NEW):
-                    self._on_message_new(socket, text)
-                elif text.startswith(ACK):
-                    self._on_ack(text)
-                elif text.startswith(ERROR):
-                    self._on_error(text)
-        except Exception:  # noqa: S110 (a connection error ends the socket; counted below)
-            pass
-        if socket.sid in self.sockets:  # closed by the server, not by us
-            self.unexpected_closes += 1
-            del self.sockets[socket.sid]
-        self.progress.set()
+            socket.send_text(json.dumps({"type": "message.send", "room": room, "body": body, "client_id": client_id}))
 
     def _on_message_new(self, socket: Socket, text: str) -> None:
         now = time.time()

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
 
 rooms: dict[int, set[ServerConnection]] = defaultdict(set)
 message_ids = itertools.count(1)
@@ -53,6 +54,8 @@ async def handler(ws: ServerConnection) -> None:
                 }
                 await ws.send(encode({"type": "ack", "client_id": frame.get("client_id"), "message": message}))
                 broadcast(rooms[frame["room"]], encode({"type": "message.new", "message": message}))
+    except ConnectionClosed:
+        pass
     finally:
         for room_id in room_ids:
             rooms[room_id].discard(ws)

@@ -7,7 +7,6 @@ scripts/with-test-backends.sh (see bench.runner).
 
 import os
 import random
-import secrets
 import shutil
 import socket
 import subprocess
@@ -26,12 +25,14 @@ PORTS = range(29000, 30000)
 
 # Settings for the benchmark's server (all documented in .env.example). The
 # fan-out scenario has 10 users send up to 20 messages a second each, above the
-# default per-user limit of 10/s, and the setup registers users from one address.
+# default per-user limit of 10/s; the setup registers users from one address.
 BENCH_SETTINGS = {
     "AUTH_THROTTLE_RATE": "100000/min",
     "CHAT_SEND_RATE": "1000",
     "CHAT_SEND_BURST": "1000",
     "JWT_ACCESS_MINUTES": "120",
+    # The connect storm fetches 1,000 tickets before it opens any socket.
+    "CHAT_WS_TICKET_TTL": "300",
     "DJANGO_LOG_LEVEL": "WARNING",
 }
 
@@ -133,22 +134,37 @@ def start_reference() -> Target:
     return target
 
 
+def server_command(server: str, port: int) -> list[str]:
+    """The command line of one worker: daphne as deployed, or uvicorn to show what the ASGI server costs."""
+    if server == "uvicorn":
+        uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+        options = ["--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log"]
+        return [uvicorn, "--host", "127.0.0.1", "--port", str(port), *options, "chatroom.asgi:application"]
+    daphne = str(Path(sys.executable).with_name("daphne"))
+    return [daphne, "-b", "127.0.0.1", "-p", str(port), "chatroom.asgi:application"]
+
+
 def start_chat(
-    name: str, *, workers: int, env: dict[str, str], description: str, workdir: tempfile.TemporaryDirectory
+    name: str,
+    *,
+    workers: int,
+    env: dict[str, str],
+    description: str,
+    workdir: tempfile.TemporaryDirectory,
+    server: str = "daphne",
 ) -> Target:
-    """Migrate, then start `workers` daphne processes, each on its own port (no proxy in front)."""
+    """Migrate, then start `workers` server processes, each on its own port (no proxy in front)."""
     env = {**os.environ, **BENCH_SETTINGS, "DJANGO_MEDIA_ROOT": f"{workdir.name}/media", **env}
     log = open(Path(workdir.name) / "server.log", "ab")  # noqa: SIM115 (kept open for the servers' lifetime)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, stdout=log
     )
-    daphne = str(Path(sys.executable).with_name("daphne"))
     target = Target(name, "chat", [], workdir=workdir, description=description)
     try:
         for _ in range(workers):
             port = spare_port()
             process = subprocess.Popen(  # noqa: S603 (our own command line)
-                [daphne, "-b", "127.0.0.1", "-p", str(port), "chatroom.asgi:application"],
+                server_command(server, port),
                 cwd=ROOT,
                 env=env,
                 stdout=log,
@@ -193,16 +209,21 @@ def start_embedded() -> Target:
     return target
 
 
-def start_stack(workers: int, backend_pids: list[int]) -> Target:
-    """The production stack: DATABASE_URL (MariaDB) and REDIS_URL from the environment, DEBUG off."""
+def start_stack(workers: int, backend_pids: list[int], secret: str, server: str = "daphne") -> Target:
+    """
+    The production stack: DATABASE_URL (MariaDB) and REDIS_URL from the
+    environment, DEBUG off. Runs on one database share `secret`, so that the
+    users registered by the first stay logged in for the next.
+    """
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise RuntimeError("the stack needs DATABASE_URL and REDIS_URL (run under scripts/with-test-backends.sh)")
     target = start_chat(
-        f"stack-{workers}w",
+        f"stack-{workers}w" if server == "daphne" else f"{server}-{workers}w",
         workers=workers,
-        env={"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secrets.token_urlsafe(40)},
-        description=f"{workers} daphne, MariaDB, Redis pub/sub layer",
+        env={"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secret},
+        description=f"{workers} {server}, MariaDB, Redis pub/sub layer",
         workdir=tempfile.TemporaryDirectory(prefix="chat-bench-"),
+        server=server,
     )
     target.backend_pids = backend_pids
     return target
