@@ -133,7 +133,7 @@ class Worker:
         self.sockets: dict[int, Socket] = {}
         self.step = Step(tag="")
         self.progress = asyncio.Event()  # set on every delivery or ack; waiters re-check their condition
-        self.unexpected_closes = 0
+        self.closed_by_server: dict[int, int] = {}  # close code -> sockets, since they opened
 
     # --- Commands ------------------------------------------------------------
 
@@ -193,12 +193,13 @@ class Worker:
             "duplicates": step.duplicates,
             "last_arrival": step.last_arrival,
             "latencies": step.latencies.tobytes(),
-            "unexpected_closes": self.unexpected_closes,
+            "closed_by_server": self.closed_by_server,
         }
 
     async def close(self) -> int:
         """Close every socket; return how many there were."""
         sockets, self.sockets = list(self.sockets.values()), {}
+        self.closed_by_server = {}
         for socket in sockets:
             socket.close()
         return len(sockets)
@@ -215,7 +216,8 @@ class Worker:
 
     def on_closed(self, socket: Socket) -> None:
         if self.sockets.get(socket.sid) is socket:  # closed by the server, not by us
-            self.unexpected_closes += 1
+            code = socket.protocol.close_rcvd.code if socket.protocol.close_rcvd else 1006
+            self.closed_by_server[code] = self.closed_by_server.get(code, 0) + 1
             del self.sockets[socket.sid]
         self.progress.set()
 

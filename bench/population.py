@@ -47,12 +47,40 @@ class Population:
     target: Target
     tokens: list[str]  # per user; empty on the reference
     user_ids: list[int]
-    fanout_room: int
     small_rooms: list[int]
     room_users: int
+    run: str
+    fanout_room: int | None = None  # only during the fan-out scenario
 
     def rooms_of(self, user: int) -> list[int]:
-        return [self.fanout_room, self.small_rooms[user // self.room_users]]
+        small = self.small_rooms[user // self.room_users]
+        return [small] if self.fanout_room is None else [self.fanout_room, small]
+
+    def join_fanout(self) -> None:
+        """
+        Put every user in one more room, for the fan-out scenario only: in the
+        other scenarios a room of every user would get each user's presence.
+        """
+        if self.target.kind == "reference":
+            self.fanout_room = 0
+            return
+        base = self.target.base_url()
+        room = api(base, "POST", "rooms/", {"name": f"fan-out {self.run}"}, self.tokens[0])
+        writers = 2 if self.target.concurrent_writes else 1
+        with ThreadPoolExecutor(max_workers=writers) as pool:
+            list(
+                pool.map(
+                    lambda token: api(base, "POST", "rooms/join/", {"invite_code": room["invite_code"]}, token),
+                    self.tokens[1:],
+                )
+            )
+        self.fanout_room = room["id"]
+
+    def drop_fanout(self) -> None:
+        """Delete the fan-out room, so that the population can serve another run on the same database."""
+        if self.target.kind == "chat" and self.fanout_room is not None:
+            api(self.target.base_url(), "DELETE", f"rooms/{self.fanout_room}/", token=self.tokens[0])
+        self.fanout_room = None
 
     def socket_targets(self, users: list[int], first_sid: int) -> list[tuple[int, str, str]]:
         """(sid, url, origin) for one socket per entry of `users`, spread over the server's ports."""
@@ -79,11 +107,11 @@ class Population:
 
 
 def populate(target: Target, *, users: int, room_users: int) -> Population:
-    """Register the users and put them in their rooms (chat), or make up ids (reference)."""
+    """Register the users and put them in their small rooms (chat), or make up ids (reference)."""
     small_room_count = users // room_users
-    if target.kind == "reference":
-        return Population(target, [], list(range(1, users + 1)), 1, list(range(2, 2 + small_room_count)), room_users)
     run = secrets.token_hex(3)
+    if target.kind == "reference":
+        return Population(target, [], list(range(1, users + 1)), list(range(1, 1 + small_room_count)), room_users, run)
     password = f"Bench-{secrets.token_hex(8)}"
 
     def register(index: int) -> dict:
@@ -96,19 +124,14 @@ def populate(target: Target, *, users: int, room_users: int) -> Population:
         registered = list(pool.map(register, range(users)))
     tokens = [r["access"] for r in registered]
     base = target.base_url()
-    fanout = api(base, "POST", "rooms/", {"name": f"fan-out {run}"}, tokens[0])
     small = [
         api(base, "POST", "rooms/", {"name": f"small {run} {i}"}, tokens[i * room_users])
         for i in range(small_room_count)
     ]
 
     def join(user: int) -> None:
-        api(base, "POST", "rooms/join/", {"invite_code": fanout["invite_code"]}, tokens[user])
-        if user % room_users:
-            api(base, "POST", "rooms/join/", {"invite_code": small[user // room_users]["invite_code"]}, tokens[user])
+        api(base, "POST", "rooms/join/", {"invite_code": small[user // room_users]["invite_code"]}, tokens[user])
 
     with ThreadPoolExecutor(max_workers=writers) as pool:
-        list(pool.map(join, range(users)))
-    return Population(
-        target, tokens, [r["user"]["id"] for r in registered], fanout["id"], [r["id"] for r in small], room_users
-    )
+        list(pool.map(join, [user for user in range(users) if user % room_users]))
+    return Population(target, tokens, [r["user"]["id"] for r in registered], [r["id"] for r in small], room_users, run)

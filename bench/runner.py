@@ -167,13 +167,8 @@ class Bench:
         server0, backends0, generator0 = usage(target.pids), usage(target.backend_pids), usage(self.pool.pids)
         start_at = time.time() + 0.2
         sends = self.pool.call("send", per_worker=per_worker, start_at=start_at, ack_timeout=self.size.drain_seconds)
-        acked: dict[int, int] = {}
-        errors: dict[str, int] = {}
-        for result in sends:
-            for room, count in result["acked_per_room"].items():
-                acked[room] = acked.get(room, 0) + count
-            for code, count in result["errors"].items():
-                errors[code] = errors.get(code, 0) + count
+        acked = _merge(r["acked_per_room"] for r in sends)
+        errors = _merge(r["errors"] for r in sends)
         drains = self.pool.call("drain", acked_per_room=acked, timeout=self.size.drain_seconds)
         server1, backends1, generator1 = usage(target.pids), usage(target.backend_pids), usage(self.pool.pids)
         sent = sum(r["sent"] for r in sends)
@@ -193,6 +188,7 @@ class Bench:
             "received": received,
             "lost": expected - received,
             "duplicates": sum(r["duplicates"] for r in drains),
+            "closed_by_server": _merge(r["closed_by_server"] for r in drains),
             **latency_summary([r["latencies"] for r in drains]),
             "ack_p99_ms": latency_summary([r["ack_latencies"] for r in sends])["p99_ms"],
             "server_cpu_s": server_cpu,
@@ -286,7 +282,7 @@ class Bench:
         per_sender = size.many_rooms_rate / len(senders)
         count = round(per_sender * size.step_seconds * 2)
         plans = [
-            (first + s, population.rooms_of(s // size.storm_sockets_per_user)[1], per_sender, count) for s in senders
+            (first + s, population.rooms_of(s // size.storm_sockets_per_user)[-1], per_sender, count) for s in senders
         ]
         recipients = size.room_users * size.storm_sockets_per_user
         say(
@@ -302,6 +298,7 @@ class Bench:
         """Every socket in the one room, a few senders, the offered rate stepped up."""
         size, say = self.size, self.progress
         fanout_users = [u for u in range(size.users) for _ in range(size.fanout_sockets_per_user)]
+        population.join_fanout()
         say(f"[{target.name}] fan-out: opening {len(fanout_users)} sockets in one room")
         opened = self.open_sockets(population, fanout_users)
         self.settle(target)
@@ -325,10 +322,22 @@ class Bench:
                     break
                 self.settle(target)
         self.close_sockets()
+        population.drop_fanout()
+
+
+def _merge(counts) -> dict:
+    """Add up dicts of counts."""
+    total: dict = {}
+    for each in counts:
+        for key, count in each.items():
+            total[key] = total.get(key, 0) + count
+    return total
 
 
 def _step_line(r: dict) -> str:
     errors = f", errors {r['send_errors']}" if r["send_errors"] else ""
+    if r["closed_by_server"]:
+        errors += f", sockets closed by the server (by close code) {r['closed_by_server']}"
     return (
         f"delivered {r['delivered_per_s']:,.0f}/s,"
         f" p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} max {r['max_ms']:.0f} ms,"
