@@ -8,6 +8,7 @@
 # directory, exports DATABASE_URL and REDIS_URL for the command, and stops both
 # servers and deletes their data when it exits. Nothing else on the machine is
 # touched: not the system MariaDB or Redis, not their configuration files.
+# Ports come from 27000-27999 (TEST_PORT_MIN / TEST_PORT_MAX to change).
 set -euo pipefail
 
 # Ports are drawn from this range, so that parallel runs and other services keep clear.

@@ -1,7 +1,13 @@
 """Session fixtures: one production stack (MariaDB, Redis, two daphne workers, nginx) for every test."""
 
 import pytest
-from stack import Stack
+from stack import Stack, install_missing_commands
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _system_commands():
+    """nginx, envsubst and docker-compose from Debian, installed when missing."""
+    install_missing_commands()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,8 @@ NGINX_TEMPLATE = REPO / "deploy" / "nginx" / "chat.conf.template"
 NGINX_PLACEHOLDERS = "${CHAT_LISTEN} ${CHAT_WORKERS} ${CHAT_STATIC_ROOT} ${CHAT_MEDIA_ROOT}"
 PORT_RANGE = (27000, 27999)
 HOST = "127.0.0.1"
+# Commands the stack tests run, and the Debian packages that provide them.
+SYSTEM_COMMANDS = {"nginx": "nginx", "envsubst": "gettext-base", "docker-compose": "docker-compose"}
 
 # The workers' settings beyond the database and Redis: production mode, behind one proxy.
 WORKER_SETTINGS = {
@@ -37,6 +39,22 @@ WORKER_SETTINGS = {
     # throttle test can exhaust its own bucket quickly.
     "AUTH_THROTTLE_RATE": "50/min",
 }
+
+
+def install_missing_commands() -> None:
+    """Install, with apt, the packages of SYSTEM_COMMANDS whose command is missing."""
+    missing = [
+        package
+        for command, package in SYSTEM_COMMANDS.items()
+        if shutil.which(command) is None and not Path("/usr/sbin", command).exists()
+    ]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
+            check=True,
+        )
 
 
 def spare_port(taken: set[int] = frozenset(), port_range: tuple[int, int] = PORT_RANGE) -> int:

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -10,14 +9,12 @@ import pytest
 from stack import REPO
 
 TEST_ENV_FILE = Path(__file__).with_name("compose.test.env")
-COMPOSE = shutil.which("docker-compose")
-pytestmark = pytest.mark.skipif(COMPOSE is None, reason="docker-compose is not installed")
 
 
 def compose(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, CHAT_ENV_FILE=str(TEST_ENV_FILE))
     return subprocess.run(
-        [COMPOSE, "--project-directory", str(REPO), "-f", str(REPO / "docker-compose.yml"), *args],
+        ["docker-compose", "--project-directory", str(REPO), "-f", str(REPO / "docker-compose.yml"), *args],
         env=env,
         capture_output=True,
         text=True,
