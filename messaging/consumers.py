@@ -19,7 +19,6 @@ from messaging.events import encode_frame
 from messaging.hub import get_hub
 from messaging.serializers import (
     MessageSendFrameSerializer,
-    MessageSerializer,
     ReadFrameSerializer,
     RoomFrameSerializer,
 )
@@ -134,9 +133,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         data = _validated(MessageSendFrameSerializer, frame)
         request = SendRequest(self.user, data["room"], data["body"], data["client_id"])
         result = await get_batcher().send(request)
-        await self.send_frame(
-            {"type": "ack", "client_id": data["client_id"], "message": MessageSerializer(result.message).data}
-        )
+        await self.send_frame({"type": "ack", "client_id": data["client_id"], "message": result.message_data()})
 
     async def on_typing(self, frame: dict) -> None:
         room_id = _validated(RoomFrameSerializer, frame)["room"]

@@ -40,10 +40,15 @@ class SendRequest:
 class SendResult:
     message: Message
     created: bool  # False: a repeat of a client_id already stored; nothing new was written
+    # The message as the protocol shows it, when its batch serialized it already (see _insert).
+    data: dict | None = None
+
+    def message_data(self) -> dict:
+        return self.data if self.data is not None else MessageSerializer(self.message).data
 
 
-def message_new_event(message: Message) -> Event:
-    return to_room(message.room_id, {"type": "message.new", "message": MessageSerializer(message).data})
+def message_new_event(message: Message, data: dict) -> Event:
+    return to_room(message.room_id, {"type": "message.new", "message": data})
 
 
 def message_send(*, author: User, room_id: int, body: str, client_id: str | None = None) -> SendResult:
@@ -60,6 +65,10 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
     commit. One result per request, in order: a SendResult, or the ChatError
     that refused it. Grouping sends into one commit is what lets one process
     store hundreds of messages a second (messaging.batching).
+
+    A repeat of a client_id stored earlier is pushed again: a sender repeats
+    when it missed the ack, and a worker that died between commit and push
+    lost the push with the ack. Clients de-duplicate by id.
     """
     results: list[SendResult | ChatError | None] = [None] * len(requests)
     memberships = set(
@@ -68,6 +77,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         ).values_list("user_id", "room_id")
     )
     stored = _messages_by_client_id(requests)
+    repeated: dict[int, Message] = {}
     to_insert: list[tuple[int, Message]] = []
     for index, request in enumerate(requests):
         if (request.author.id, request.room_id) not in memberships:
@@ -76,6 +86,8 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         key = (request.author.id, request.client_id)
         if request.client_id is not None and key in stored:
             results[index] = SendResult(stored[key], created=False)
+            if stored[key].pk is not None:  # stored before this batch, not earlier in it
+                repeated[stored[key].pk] = stored[key]
             continue
         wait = send_bucket().hit(request.author.id)
         if wait:
@@ -89,7 +101,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         to_insert.append((index, message))
     if to_insert:
         try:
-            _insert(message for _, message in to_insert)
+            inserted = _insert([message for _, message in to_insert])
         except IntegrityError:
             # A concurrent send with the same client_id, or a room deleted meanwhile:
             # retry one by one so that each request gets its own answer.
@@ -98,11 +110,12 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             for index, _ in to_insert:
                 results[index] = message_send_many(requests=[requests[index]])[0]
             return results
-        for index, message in to_insert:
-            results[index] = SendResult(message, created=True)
+        for (index, message), data in zip(to_insert, inserted, strict=True):
+            results[index] = SendResult(message, created=True, data=data)
     for index, request in enumerate(requests):
         if results[index] is None:  # repeated within the batch: answer with the message now stored
             results[index] = SendResult(stored[(request.author.id, request.client_id)], created=False)
+    publish_on_commit(message_new_event(message, MessageSerializer(message).data) for message in repeated.values())
     return results
 
 
@@ -117,13 +130,20 @@ def _messages_by_client_id(requests: list[SendRequest]) -> dict[tuple[int, str],
 
 
 @transaction.atomic
-def _insert(messages) -> None:
-    messages = list(messages)
+def _insert(messages: list[Message]) -> list[dict]:
+    """
+    Store the messages, publish them after commit, and return them serialized.
+    One serializer for the whole batch: DRF builds a ModelSerializer's fields
+    for every instance, which costs more than the rest of a send, so the batch
+    is serialized once (many=True) and that data serves both push and ack.
+    """
     now = timezone.now()
     for message in messages:
         message.created_at = now
         message.save(force_insert=True)
-    publish_on_commit(message_new_event(message) for message in messages)
+    serialized = MessageSerializer(messages, many=True).data
+    publish_on_commit(message_new_event(m, data) for m, data in zip(messages, serialized, strict=True))
+    return serialized
 
 
 def _answer_after_conflict(request: SendRequest) -> SendResult | ChatError:
