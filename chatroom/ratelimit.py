@@ -5,14 +5,27 @@ GCRA (the generic cell rate algorithm) keeps one timestamp per key: the
 "theoretical arrival time". With Redis it runs as one atomic script on the
 server's clock, so all workers share each bucket; without Redis (the embedded
 single-process default) it runs in process memory under a lock.
+
+When Redis cannot be reached the limit fails open: a rate limit protects the
+service from abuse, while refusing every send during a cache outage would take
+the chat down with the cache. The outage is logged; the database still stores
+and acknowledges every send (docs/reliability.md).
 """
 
+import logging
 import threading
 import time
 from functools import cache
 
 import redis
 from django.conf import settings
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+# A hit waits at most this long for Redis, with no retries, before the limit fails open (seconds).
+REDIS_TIMEOUT = 0.5
 
 _GCRA_SCRIPT = """
 local t = redis.call('TIME')
@@ -40,14 +53,25 @@ class TokenBucket:
     def hit(self, key: str | int) -> float:
         """Count one hit; return 0 if allowed, else the seconds to wait before the next one is."""
         full_key = f"ratelimit:{self.name}:{key}"
-        if settings.REDIS_URL:
+        if not settings.REDIS_URL:
+            return _memory_gcra(full_key, self.interval, self.tolerance)
+        try:
             return float(_redis_gcra()(keys=[full_key], args=[self.interval, self.tolerance]))
-        return _memory_gcra(full_key, self.interval, self.tolerance)
+        except redis.RedisError:
+            logger.warning(
+                "rate limit %s not checked: Redis unavailable", self.name, extra={"event": "ratelimit.unavailable"}
+            )
+            return 0.0
 
 
 @cache
 def _redis_gcra():
-    client = redis.Redis.from_url(settings.REDIS_URL)
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=REDIS_TIMEOUT,
+        socket_connect_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 0),
+    )
     return client.register_script(_GCRA_SCRIPT)
 
 

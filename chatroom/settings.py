@@ -191,6 +191,9 @@ CHAT_SEND_BURST = env.int("CHAT_SEND_BURST", default=20)
 CHAT_WS_TICKET_TTL = env.int("CHAT_WS_TICKET_TTL", default=30)
 # Largest text frame the consumer reads; larger ones get a `too_large` error.
 CHAT_MAX_FRAME_BYTES = 64 * 1024
+# Unsent data a WebSocket may hold before the server closes it with 1013 (chatroom.server):
+# a client that stops reading must not pile up frames in the worker's memory.
+CHAT_WS_MAX_UNSENT_BYTES = env.int("CHAT_WS_MAX_UNSENT_BYTES", default=1024 * 1024)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 

@@ -8,6 +8,13 @@ to a room of 200 costs 200 layer puts, 200 task wake-ups, 200 dispatches and
 receives each event once, and writes the already-encoded frame to every local
 socket in the room: the fan-out is done once per process and room, as
 python-socketio does it (see "The hot path" in ARCHITECTURE.md).
+
+On a networked layer (Redis) the hub also sends itself a numbered heartbeat
+through the layer. A heartbeat that fails to go out or to come back means that
+events may have been lost with it (Redis restarted, the subscription dropped).
+Once heartbeats come back, the hub closes its sockets with 4012 (resync):
+clients reconnect and catch up by id, which closes the gap, and their
+subscriptions are rebuilt from the database (docs/reliability.md).
 """
 
 import asyncio
@@ -16,7 +23,7 @@ import weakref
 from collections import defaultdict
 from typing import Any, Protocol
 
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from messaging.events import ROOM_EVENT, USER_EVENT, room_group, user_group
 
@@ -24,6 +31,13 @@ logger = logging.getLogger(__name__)
 
 # Group memberships expire in channel layers (a day by default): re-add ours well before.
 GROUP_REFRESH_SECONDS = 3600
+# Heartbeats through the layer, this often. Shorter than the pub/sub layer's
+# one-second pause before it resubscribes, so that no outage falls between two.
+HEARTBEAT_SECONDS = 0.25
+HEARTBEAT_EVENT = "hub.heartbeat"
+# Close code for sockets that may have missed events: reconnect and catch up. The
+# application's echo of 1012 (service restart), which daphne keeps to itself.
+CLOSE_RESYNC = 4012
 
 
 class Socket(Protocol):
@@ -47,6 +61,11 @@ class Hub:
         self._subscribed: set[str] = set()
         self._group_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
+        # An in-process layer loses nothing: only a networked one needs the heartbeat.
+        self.heartbeat = not isinstance(layer, InMemoryChannelLayer)
+        self._heartbeats_sent = 0
+        self._heartbeats_seen = 0
+        self._events_lost = False
 
     async def start(self) -> None:
         self.channel_name = await self.layer.new_channel("hub.")
@@ -54,6 +73,8 @@ class Hub:
             asyncio.create_task(self._receive_forever(), name="hub-receive"),
             asyncio.create_task(self._refresh_groups_forever(), name="hub-refresh"),
         ]
+        if self.heartbeat:
+            self._tasks.append(asyncio.create_task(self._heartbeat_forever(), name="hub-heartbeat"))
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -114,13 +135,15 @@ class Hub:
             await self._deliver_room_event(event)
         elif event["type"] == USER_EVENT:
             await self._deliver_user_event(event)
+        elif event["type"] == HEARTBEAT_EVENT:
+            await self._heartbeat_arrived(event["seq"])
 
     async def _deliver_room_event(self, event: dict[str, Any]) -> None:
         room_id, text, excluded = event["room"], event["text"], event.get("exclude_user")
         sockets = list(self.room_sockets.get(room_id, ()))
         for socket in sockets:
             if socket.user_id != excluded:
-                await socket.push(text)
+                await self._push(socket, text)
         if event.get("drop_room"):
             for socket in sockets:
                 await self.leave(socket, room_id)
@@ -132,9 +155,17 @@ class Hub:
             if event.get("join_room") is not None:
                 await self.join(socket, event["join_room"])
             if event.get("text") is not None:
-                await socket.push(event["text"])
+                await self._push(socket, event["text"])
             if event.get("close_code") is not None:
                 await socket.close(code=event["close_code"])
+
+    @staticmethod
+    async def _push(socket: Socket, text: str) -> None:
+        """Write to one socket; one that fails (it is closing) must not cost the others their frame."""
+        try:
+            await socket.push(text)
+        except Exception:
+            logger.debug("hub: push to a closing socket failed", exc_info=True)
 
     async def _receive_forever(self) -> None:
         backoff = 0.1
@@ -155,6 +186,35 @@ class Hub:
                 await self.deliver(event)
             except Exception:
                 logger.exception("hub: delivering %s failed", event.get("type"))
+
+    # --- Outage detection --------------------------------------------------------
+
+    async def _heartbeat_forever(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+            self._heartbeats_sent += 1
+            try:
+                await self.layer.send(self.channel_name, {"type": HEARTBEAT_EVENT, "seq": self._heartbeats_sent})
+            except Exception:
+                # Not sent: its number never arrives, which _heartbeat_arrived notices.
+                if not self._events_lost:
+                    logger.warning("hub: channel layer unreachable; pushes are lost until it returns", exc_info=True)
+                self._events_lost = True
+
+    async def _heartbeat_arrived(self, seq: int) -> None:
+        if seq != self._heartbeats_seen + 1:
+            self._events_lost = True
+        self._heartbeats_seen = seq
+        if self._events_lost:
+            self._events_lost = False
+            await self._close_all(CLOSE_RESYNC)
+
+    async def _close_all(self, code: int) -> None:
+        """Close every local socket; their clients reconnect and catch up by id."""
+        sockets = {socket for sockets in self.user_sockets.values() for socket in sockets}
+        logger.warning("hub: channel layer back after losing events; closing %d sockets to resync", len(sockets))
+        for socket in sockets:
+            await socket.close(code=code)
 
     async def _refresh_groups_forever(self) -> None:
         while True:

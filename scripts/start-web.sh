@@ -12,6 +12,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 # exec: daphne becomes the process that receives SIGTERM from docker or the tests.
+# chatroom.server is daphne with a graceful shutdown (sockets closed with 1001) and
+# a bound on the data a socket that does not read may hold (chatroom/server.py).
 # No --proxy-headers: daphne would trust the first X-Forwarded-For entry, which any
 # client can forge; Django reads the trusted one (DJANGO_NUM_PROXIES) itself.
-exec daphne -b "${DAPHNE_BIND:-0.0.0.0}" -p "${DAPHNE_PORT:-8000}" chatroom.asgi:application
+exec "${PYTHON:-python}" -m chatroom.server -b "${DAPHNE_BIND:-0.0.0.0}" -p "${DAPHNE_PORT:-8000}" chatroom.asgi:application

@@ -1,0 +1,100 @@
+"""
+The daphne server that the web workers run (scripts/start-web.sh): daphne's
+own, with two additions for a worker behind a load balancer.
+
+Graceful shutdown. On SIGTERM daphne cancels every application at once and
+the process exits without a closing handshake, so clients see 1006 and wait
+out their backoff. This server first stops listening, closes every WebSocket
+with 1001 (going away) so that clients reconnect at once to another worker,
+and gives the applications up to SHUTDOWN_GRACE_SECONDS to finish (consumers
+run their disconnect: presence, subscriptions) before daphne cancels the rest.
+
+A bound on unsent data. A client that stops reading makes its frames pile up
+in the server's memory without limit: Twisted buffers whatever the kernel will
+not take. Past settings.CHAT_WS_MAX_UNSENT_BYTES the socket is closed with 1013
+(try again later) and dropped a second later if the client does not answer;
+the client reconnects and catches up by id. Other sockets never wait for it.
+
+    python -m chatroom.server -b 0.0.0.0 -p 8000 chatroom.asgi:application
+"""
+
+import asyncio
+import logging
+
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+from daphne.ws_protocol import WebSocketProtocol
+from django.conf import settings
+from twisted.internet import defer
+
+# Named, not __name__: this module runs as __main__.
+logger = logging.getLogger("chatroom.server")
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_TRY_AGAIN_LATER = 1013
+# How long a stopping worker waits for its applications before cancelling them;
+# well inside docker's default 10 s between SIGTERM and SIGKILL.
+SHUTDOWN_GRACE_SECONDS = 5.0
+
+
+def unsent_bytes(transport) -> int:
+    """Bytes a Twisted TCP transport holds that the kernel has not taken yet (0 without that count: TLS)."""
+    try:
+        return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+    except AttributeError:
+        return 0
+
+
+def open_websockets(protocols) -> list[WebSocketProtocol]:
+    return [p for p in protocols if isinstance(p, WebSocketProtocol) and p.state == WebSocketProtocol.STATE_OPEN]
+
+
+class ChatServer(Server):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ports = []
+
+    def listen_success(self, port):
+        self.ports.append(port)
+        super().listen_success(port)
+
+    async def handle_reply(self, protocol, message):
+        await super().handle_reply(protocol, message)
+        if message["type"] == "websocket.send" and open_websockets([protocol]):
+            unsent = unsent_bytes(protocol.transport)
+            if unsent > settings.CHAT_WS_MAX_UNSENT_BYTES:
+                logger.warning(
+                    "closing a websocket that does not read",
+                    extra={"event": "ws.slow_client_closed", "client": protocol.client_addr, "unsent_bytes": unsent},
+                )
+                protocol.sendCloseFrame(code=CLOSE_TRY_AGAIN_LATER)
+
+    def kill_all_applications(self):
+        """Close sockets with 1001 and let applications finish, then let daphne cancel what remains."""
+        for port in self.ports:
+            port.stopListening()
+        sockets = open_websockets(self.connections)
+        logger.info("shutting down: closing %d websockets with 1001", len(sockets))
+        for socket in sockets:
+            socket.sendCloseFrame(code=CLOSE_GOING_AWAY)
+        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self._applications_finished()))
+        drained.addCallback(lambda _: super(ChatServer, self).kill_all_applications())
+        return drained
+
+    async def _applications_finished(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
+        while loop.time() < deadline and any(
+            not details["application_instance"].done()
+            for details in self.connections.values()
+            if details.get("application_instance") is not None
+        ):
+            await asyncio.sleep(0.05)
+
+
+class ChatCommandLineInterface(CommandLineInterface):
+    server_class = ChatServer
+
+
+if __name__ == "__main__":
+    ChatCommandLineInterface.entrypoint()
