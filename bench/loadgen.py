@@ -70,8 +70,10 @@ class Socket(asyncio.Protocol):
                         text = b"".join(self.fragments).decode()
                         self.fragments = []
                         self._on_text(text)
-            elif isinstance(event, Response) and self.protocol.state is not State.OPEN:
-                self._fail(f"handshake refused: {event.status_code}")
+                elif event.opcode is Opcode.CLOSE and self.protocol.close_rcvd is not None:
+                    self._fail(f"closed with {self.protocol.close_rcvd.code} before hello")
+            elif isinstance(event, Response) and self.protocol.handshake_exc is not None:
+                self._fail(f"handshake refused: {event.status_code} {self.protocol.handshake_exc}")
         self._flush()
 
     def connection_lost(self, exc) -> None:

@@ -311,16 +311,19 @@ class Bench:
                 per_sender = offered / recipients / len(sender_sids)
                 count = max(1, round(per_sender * size.step_seconds))
                 plans = [(sid, population.fanout_room, per_sender, count) for sid in sender_sids]
-                result = row(
-                    "fan-out",
-                    sockets=recipients,
-                    step=offered,
-                    **self.run_step(target, self.new_tag(), plans, recipients),
-                )
-                say(f"[{target.name}] fan-out {offered:>6,}/s: {_step_line(result)}")
-                if result["lost"] > 0 or result["p99_ms"] > STOP_P99_MS:
+                # A step that fails runs once more: on a shared machine one stall of
+                # the server or the generator should not end the curve.
+                for attempt in (1, 2):
+                    result = self.run_step(target, self.new_tag(), plans, recipients)
+                    failed = result["lost"] > 0 or result["p99_ms"] > STOP_P99_MS
+                    say(f"[{target.name}] fan-out {offered:>6,}/s: {_step_line(result)}")
+                    self.settle(target)
+                    if not failed or attempt == 2:
+                        break
+                    say(f"[{target.name}]   over the limit; running this step once more")
+                row("fan-out", sockets=recipients, step=offered, attempt=attempt, **result)
+                if failed:
                     break
-                self.settle(target)
         self.close_sockets()
         population.drop_fanout()
 
@@ -341,6 +344,7 @@ def _step_line(r: dict) -> str:
     return (
         f"delivered {r['delivered_per_s']:,.0f}/s,"
         f" p50 {r['p50_ms']:.1f} p99 {r['p99_ms']:.1f} max {r['max_ms']:.0f} ms,"
-        f" lost {r['lost']}, dup {r['duplicates']}, server CPU {r['server_cpu_s']:.1f}s,"
+        f" lost {r['lost']}, dup {r['duplicates']}, server CPU {r['server_cpu_s']:.1f}s"
+        f" ({r['deliveries_per_cpu_s']:,.0f} deliveries/CPU-s),"
         f" generator CPU {r['generator_cpu_s']:.1f}s, load {r['loadavg']:.1f}{errors}"
     )
