@@ -111,7 +111,7 @@ class Bench:
 
     # --- Sockets ---------------------------------------------------------------
 
-    def open_sockets(self, population: Population, users: list[int]) -> dict:
+    def open_sockets(self, target: Target, population: Population, users: list[int]) -> dict:
         """Open one socket per entry of `users` (tickets fetched first), all at once; time them."""
         started = time.time()
         targets = population.socket_targets(users, self.next_sid)
@@ -119,8 +119,10 @@ class Bench:
         tickets_seconds = time.time() - started
         workers = len(self.pool.pipes)
         shares = [{"targets": [t for t in targets if t[0] % workers == i]} for i in range(workers)]
+        before = usage(target.pids + target.backend_pids)
         start_at = time.time() + 0.5
         results = self.pool.call("open", per_worker=shares, start_at=start_at)
+        after = usage(target.pids + target.backend_pids)
         hellos = sorted(t for r in results for t in r["hello_times"])
         failed = sum(r["failed"] for r in results)
         if failed:
@@ -133,6 +135,7 @@ class Bench:
             "tickets_s": tickets_seconds,
             "all_hello_s": (hellos[-1] - start_at) if hellos else float("nan"),
             "p50_hello_ms": percentile([t - start_at for t in hellos], 0.5) * 1000,
+            "server_cpu_s": after.cpu - before.cpu,  # the opening only, tickets excluded (backends included)
         }
 
     def close_sockets(self) -> None:
@@ -255,9 +258,8 @@ class Bench:
         baseline = usage(target.pids)
         storm_users = [u for u in range(size.users) for _ in range(size.storm_sockets_per_user)]
         say(f"[{target.name}] connect storm: {len(storm_users)} sockets")
-        storm = self.open_sockets(population, storm_users)
-        after_storm = usage(target.pids)
-        entry = row("connect storm", **storm, server_cpu_s=after_storm.cpu - baseline.cpu, loadavg=os.getloadavg()[0])
+        storm = self.open_sockets(target, population, storm_users)
+        entry = row("connect storm", **storm, loadavg=os.getloadavg()[0])
         say(
             f"[{target.name}]   {storm['opened']}/{storm['sockets']} sockets got hello in {storm['all_hello_s']:.2f}s"
             f" (tickets {storm['tickets_s']:.1f}s before), server CPU {entry['server_cpu_s']:.1f}s"
@@ -300,7 +302,7 @@ class Bench:
         fanout_users = [u for u in range(size.users) for _ in range(size.fanout_sockets_per_user)]
         population.join_fanout()
         say(f"[{target.name}] fan-out: opening {len(fanout_users)} sockets in one room")
-        opened = self.open_sockets(population, fanout_users)
+        opened = self.open_sockets(target, population, fanout_users)
         self.settle(target)
         first = self.next_sid - len(fanout_users)
         recipients = opened["opened"]
