@@ -1,13 +1,20 @@
 """
 The daphne server that the web workers run (scripts/start-web.sh): daphne's
-own, with two additions for a worker behind a load balancer.
+own, with three additions for a worker that faces the internet.
+
+Close codes on protocol errors. Autobahn, daphne's WebSocket engine, answers a
+text frame that is not UTF-8 or a frame over daphne's 1 MiB limit by dropping
+the TCP connection (its `failByDrop`): the client sees 1006 and cannot tell a
+bad frame from a network failure. Here it closes with 1007 or 1009 instead.
 
 Graceful shutdown. On SIGTERM daphne cancels every application at once and
 the process exits without a closing handshake, so clients see 1006 and wait
-out their backoff. This server first stops listening, closes every WebSocket
-with 1001 (going away) so that clients reconnect at once to another worker,
-and gives the applications up to SHUTDOWN_GRACE_SECONDS to finish (consumers
-run their disconnect: presence, subscriptions) before daphne cancels the rest.
+out their backoff. This server first stops taking work: it stops listening
+and closes idle kept-alive HTTP connections (nginx would send new requests
+down them). It closes every WebSocket with 1001 (going away) so that clients
+reconnect at once to another worker, and gives the applications up to
+SHUTDOWN_GRACE_SECONDS to finish (consumers run their disconnect: presence,
+subscriptions) before daphne cancels the rest.
 
 A bound on unsent data. A client that stops reading makes its frames pile up
 in the server's memory without limit: Twisted buffers whatever the kernel will
@@ -25,7 +32,8 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
-from twisted.internet import defer
+from twisted.internet import defer, reactor
+from twisted.web.http import HTTPChannel
 
 # Named, not __name__: this module runs as __main__.
 logger = logging.getLogger("chatroom.server")
@@ -54,6 +62,16 @@ class ChatServer(Server):
         super().__init__(*args, **kwargs)
         self.ports = []
 
+    @property
+    def ws_factory(self):
+        return self._ws_factory
+
+    @ws_factory.setter
+    def ws_factory(self, factory):
+        """Daphne builds its WebSocket factory when it starts: amend the options it gives it."""
+        factory.setProtocolOptions(failByDrop=False)
+        self._ws_factory = factory
+
     def listen_success(self, port):
         self.ports.append(port)
         super().listen_success(port)
@@ -70,25 +88,38 @@ class ChatServer(Server):
                 protocol.sendCloseFrame(code=CLOSE_TRY_AGAIN_LATER)
 
     def kill_all_applications(self):
-        """Close sockets with 1001 and let applications finish, then let daphne cancel what remains."""
+        """Stop taking work, close sockets with 1001, let applications finish; then daphne cancels what remains."""
         for port in self.ports:
             port.stopListening()
-        sockets = open_websockets(self.connections)
-        logger.info("shutting down: closing %d websockets with 1001", len(sockets))
-        for socket in sockets:
-            socket.sendCloseFrame(code=CLOSE_GOING_AWAY)
-        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self._applications_finished()))
+        self._end_keep_alive()
+        logger.info("shutting down: closing %d websockets with 1001", len(open_websockets(self.connections)))
+        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self._drain()))
         drained.addCallback(lambda _: super(ChatServer, self).kill_all_applications())
         return drained
 
-    async def _applications_finished(self) -> None:
+    @staticmethod
+    def _end_keep_alive() -> None:
+        """Close idle HTTP connections now, and busy ones after their response."""
+        for transport in reactor.getReaders():
+            channel = getattr(transport, "protocol", None)
+            if isinstance(channel, HTTPChannel):
+                channel.persistent = False
+                if not channel.requests:
+                    transport.loseConnection()
+
+    async def _drain(self) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
-        while loop.time() < deadline and any(
-            not details["application_instance"].done()
-            for details in self.connections.values()
-            if details.get("application_instance") is not None
-        ):
+        while loop.time() < deadline:
+            # Again on every round: a handshake under way at SIGTERM opens a socket later.
+            for socket in open_websockets(self.connections):
+                socket.sendCloseFrame(code=CLOSE_GOING_AWAY)
+            if all(
+                details["application_instance"].done()
+                for details in self.connections.values()
+                if details.get("application_instance") is not None
+            ):
+                return
             await asyncio.sleep(0.05)
 
 

@@ -209,11 +209,11 @@ class FaultStack(Stack):
         super().start_worker(index, port, wait=wait)
         self.workers[index] = self.processes[-1]
 
-    def kill_worker(self, index: int, sig: int = signal.SIGKILL, timeout: float = 30) -> int:
-        """Send `sig` to a worker and wait for it to exit; return its exit status."""
+    def signal_worker(self, index: int, sig: int) -> subprocess.Popen:
+        """Send `sig` to a worker; return its process, to wait for."""
         process = self.workers[index]
         process.send_signal(sig)
-        return process.wait(timeout=timeout)
+        return process
 
     def restart_worker(self, index: int) -> None:
         """Start a stopped worker again on its own port, logging to the same file."""

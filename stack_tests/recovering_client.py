@@ -56,6 +56,7 @@ class RecoveringClient:
         self.arrived_at: dict[int, float] = {}  # message id -> when its first push arrived
         self._frames: dict[str, dict] = {}  # client_id -> its frame, to send again
         self.close_codes: list[int | None] = []
+        self.closed_at: list[float] = []
         self.connections = 0
         self.connected_at: list[float] = []
         self.connection: ClientConnection | None = None
@@ -104,6 +105,7 @@ class RecoveringClient:
             finally:
                 await connection.close()
                 self.close_codes.append(connection.close_code)
+                self.closed_at.append(time.monotonic())
                 await self._notify()
             if not self._stopping:
                 await asyncio.sleep(RECONNECT_DELAY)

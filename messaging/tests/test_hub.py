@@ -1,0 +1,72 @@
+"""The hub's own duties: a fan-out that one failing socket cannot stop, and a resync after a layer outage."""
+
+from channels.layers import InMemoryChannelLayer
+
+from messaging.events import to_room
+from messaging.hub import CLOSE_RESYNC, HEARTBEAT_EVENT, Hub
+
+
+class FakeSocket:
+    def __init__(self, user_id: int, *, failing: bool = False):
+        self.user_id = user_id
+        self.room_ids: set[int] = set()
+        self.failing = failing
+        self.pushed: list[str] = []
+        self.closed_with: int | None = None
+
+    async def push(self, text: str) -> None:
+        if self.failing:
+            raise ConnectionError("the socket is closing")
+        self.pushed.append(text)
+
+    async def close(self, code: int | None = None) -> None:
+        self.closed_with = code
+
+
+class NetworkLayer:
+    """Stands for a layer across the network (Redis): events through it can be lost."""
+
+    async def group_add(self, group: str, channel: str) -> None:
+        pass
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        pass
+
+
+async def hub_with(*sockets: FakeSocket, layer=None) -> Hub:
+    hub = Hub(layer or NetworkLayer())
+    for socket in sockets:
+        await hub.attach(socket, {1})
+    return hub
+
+
+async def test_a_failing_socket_does_not_cost_the_others_their_frame():
+    first, failing, last = FakeSocket(1), FakeSocket(2, failing=True), FakeSocket(3)
+    hub = await hub_with(first, failing, last)
+    await hub.deliver(to_room(1, {"type": "message.new"})[1])
+    assert len(first.pushed) == len(last.pushed) == 1
+
+
+async def test_heartbeats_in_sequence_leave_sockets_alone():
+    socket = FakeSocket(1)
+    hub = await hub_with(socket)
+    for seq in (1, 2, 3):
+        await hub.deliver({"type": HEARTBEAT_EVENT, "seq": seq})
+    assert socket.closed_with is None
+
+
+async def test_a_lost_heartbeat_closes_every_socket_for_a_resync_once():
+    sockets = [FakeSocket(1), FakeSocket(2)]
+    hub = await hub_with(*sockets)
+    await hub.deliver({"type": HEARTBEAT_EVENT, "seq": 1})
+    await hub.deliver({"type": HEARTBEAT_EVENT, "seq": 3})  # 2 was lost, and events with it
+    assert [socket.closed_with for socket in sockets] == [CLOSE_RESYNC, CLOSE_RESYNC]
+    for socket in sockets:
+        socket.closed_with = None
+    await hub.deliver({"type": HEARTBEAT_EVENT, "seq": 4})
+    assert [socket.closed_with for socket in sockets] == [None, None]
+
+
+def test_an_in_process_layer_needs_no_heartbeat():
+    assert Hub(InMemoryChannelLayer()).heartbeat is False
+    assert Hub(NetworkLayer()).heartbeat is True
