@@ -53,6 +53,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     user_id: int
     room_ids: set[int]
     hub = None
+    held: list[str] | None = None  # frames pushed before hello, written right after it
 
     async def dispatch(self, message):
         """
@@ -81,8 +82,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.room_ids = set()
         room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
         self.hub = await get_hub()
+        # Subscribe before hello so that nothing is missed, but hold what the hub pushes
+        # meanwhile (another member's presence, a message) until hello is out: hello comes first.
+        self.held = []
         await self.hub.attach(self, room_ids)
-        await self.send_frame({"type": "hello", "user": UserSerializer(user).data, "rooms": sorted(room_ids)})
+        await self.write(encode_frame({"type": "hello", "user": UserSerializer(user).data, "rooms": sorted(room_ids)}))
+        held, self.held = self.held, None
+        for text in held:
+            await self.write(text)
         await presence_connect(user=user, room_ids=set(self.room_ids))
 
     async def disconnect(self, code):
@@ -162,6 +169,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def push(self, text: str) -> None:
         """Write an encoded frame; the hub calls this for every event of the socket's rooms and user."""
+        if self.held is not None:
+            self.held.append(text)
+        else:
+            await self.write(text)
+
+    async def write(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})
 
     async def send_frame(self, frame: dict) -> None:

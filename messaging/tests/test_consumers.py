@@ -11,6 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from accounts.tickets import ticket_issue
 from chatroom.asgi import application
 from conftest import ws_connect
+from messaging.hub import Hub
 from messaging.models import Message
 from rooms import services as room_services
 from rooms.models import Membership
@@ -64,6 +65,23 @@ async def test_hello_lists_the_users_rooms(make_user):
         "user": {"id": alice.id, "username": "alice", "avatar": None, "date_joined": hello["user"]["date_joined"]},
         "rooms": [room.id],
     }
+    await ws.disconnect()
+
+
+async def test_hello_comes_before_what_is_pushed_while_subscribing(make_user, monkeypatch):
+    """An event that reaches the socket while it subscribes (a member's presence) waits until hello is out."""
+    alice = await db(make_user)("alice")
+    await db(room_services.room_create)(owner=alice, name="r")
+    attach = Hub.attach
+
+    async def attach_then_push(self, socket, room_ids):
+        await attach(self, socket, room_ids)
+        await socket.push('{"type":"presence"}')  # as the hub delivers an event at this moment
+
+    monkeypatch.setattr(Hub, "attach", attach_then_push)
+    ws = await ws_connect(alice)
+    assert (await ws.receive_json_from())["type"] == "hello"
+    assert (await ws.receive_json_from())["type"] == "presence"
     await ws.disconnect()
 
 
