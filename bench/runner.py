@@ -113,6 +113,7 @@ class Bench:
 
     def open_sockets(self, target: Target, population: Population, users: list[int]) -> dict:
         """Open one socket per entry of `users` (tickets fetched first), all at once; time them."""
+        target.check_running()
         started = time.time()
         targets = population.socket_targets(users, self.next_sid)
         self.next_sid += len(targets)

@@ -102,6 +102,12 @@ class Target:
     def base_url(self, index: int = 0) -> str:
         return f"http://127.0.0.1:{self.ports[index % len(self.ports)]}"
 
+    def check_running(self) -> None:
+        """Fail loudly if a server process has died (its log is kept in bench/results/)."""
+        for process in self.processes:
+            if process.poll() is not None:
+                raise RuntimeError(f"{self.name}: server process {process.pid} exited with {process.returncode}")
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
