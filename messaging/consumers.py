@@ -121,6 +121,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         except DatabaseError:
             logger.exception("frame from user %s failed on the database", self.user_id)
             await self.send_error(Unavailable(), client_id)
+        except Exception:
+            # A backing service failed (the cache during a Redis restart): answer and keep
+            # the socket, which a crash would close with 1011 just when reconnecting fails.
+            logger.exception("frame from user %s failed", self.user_id)
+            await self.send_error(Unavailable(), client_id)
 
     def _parse(self, text_data: str | None) -> dict:
         if text_data is None:

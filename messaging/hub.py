@@ -121,12 +121,18 @@ class Hub:
             kind, _, key = group.partition(".")
             table = self.room_sockets if kind == "room" else self.user_sockets
             wanted = int(key) in table
-            if wanted and group not in self._subscribed:
-                await self.layer.group_add(group, self.channel_name)
-                self._subscribed.add(group)
-            elif not wanted and group in self._subscribed:
-                self._subscribed.discard(group)
-                await self.layer.group_discard(group, self.channel_name)
+            try:
+                if wanted and group not in self._subscribed:
+                    await self.layer.group_add(group, self.channel_name)
+                    self._subscribed.add(group)
+                elif not wanted and group in self._subscribed:
+                    self._subscribed.discard(group)
+                    await self.layer.group_discard(group, self.channel_name)
+            except Exception:
+                # The layer is down: sockets miss this group's events until the resync
+                # that follows its return (the socket itself stays, as do the others).
+                logger.warning("hub: updating the subscription to %s failed", group, exc_info=True)
+                self._events_lost = True
 
     # --- Delivery -------------------------------------------------------------
 

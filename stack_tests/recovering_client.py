@@ -176,6 +176,10 @@ class RecoveringClient:
         await self._transmit(frame)
         return client_id
 
+    async def send_other(self, frame: dict) -> None:
+        """Send a frame that is not a message (typing, ping): not tracked, not sent again."""
+        await self.connection.send(json.dumps(frame))
+
     async def retry_refused(self) -> None:
         """Send again, with the same client_ids, every send an error frame refused."""
         for client_id in list(self.refused):

@@ -26,8 +26,12 @@ class FakeSocket:
 class NetworkLayer:
     """Stands for a layer across the network (Redis): events through it can be lost."""
 
+    def __init__(self, *, down: bool = False):
+        self.down = down
+
     async def group_add(self, group: str, channel: str) -> None:
-        pass
+        if self.down:
+            raise ConnectionError("Redis is restarting")
 
     async def group_discard(self, group: str, channel: str) -> None:
         pass
@@ -65,6 +69,16 @@ async def test_a_lost_heartbeat_closes_every_socket_for_a_resync_once():
         socket.closed_with = None
     await hub.deliver({"type": HEARTBEAT_EVENT, "seq": 4})
     assert [socket.closed_with for socket in sockets] == [None, None]
+
+
+async def test_a_subscription_that_fails_keeps_the_socket_and_resyncs_it_later():
+    layer = NetworkLayer(down=True)
+    socket = FakeSocket(1)
+    hub = await hub_with(socket, layer=layer)  # does not raise: the socket is attached, unsubscribed
+    assert hub.room_sockets[1] == {socket}
+    layer.down = False
+    await hub.deliver({"type": HEARTBEAT_EVENT, "seq": 1})
+    assert socket.closed_with == CLOSE_RESYNC
 
 
 def test_an_in_process_layer_needs_no_heartbeat():
