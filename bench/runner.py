@@ -221,6 +221,8 @@ class Bench:
             say(f"[{target.name}] registering {size.users} users and their rooms")
             population = populate(target, users=size.users, room_users=size.room_users)
             say(f"[{target.name}]   done in {time.time() - started:.1f}s")
+        else:
+            population.target = target  # the same users on the same database, served by this target
         self.settle(target)
         if self.scenarios & {"storm", "idle", "many-rooms"}:
             self.run_small_rooms(target, population, row)
