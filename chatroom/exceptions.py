@@ -8,11 +8,18 @@ maps them to status codes and the consumer to `error` frames with `code`.
 import logging
 import math
 
+import redis
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("chatroom.security")
+
+# A backing service that cannot be reached (the database, Redis during a restart):
+# the request may succeed if retried, so it is answered 503, not 500.
+BACKEND_DOWN = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
 
 
 class ChatError(Exception):
@@ -85,6 +92,9 @@ class Unavailable(ChatError):
 
 def api_exception_handler(exc, context):
     """Answer a service's ChatError as DRF would answer its own exceptions."""
+    if isinstance(exc, BACKEND_DOWN):
+        logger.error("request failed on a backing service", exc_info=exc)
+        exc = Unavailable()
     if isinstance(exc, RateLimited):
         exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=exc.detail)
     elif isinstance(exc, Invalid) and exc.fields:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_client import register, room_with
+from chat_client import arequest, register, room_with
 from fault_stack import FaultStack
 from recovering_client import RecoveringClient
 
@@ -180,6 +180,8 @@ async def test_redis_restart_drops_no_send_and_backfill_closes_the_gap(stack):
     await asyncio.gather(*(send_steadily(client, 20) for client in clients))
     await all_answered(clients)
     assert not any(client.close_codes for client in clients), "a socket closed while Redis was down"
+    rest = await arequest(stack.worker_url(0), "GET", "/api/rooms/", token=clients[0].user.access)
+    assert rest.status == 503, rest.status  # throttles and tickets live in Redis: retry later
     during = [client_id for client in clients for client_id, sent in client.sent_at.items() if sent >= stopped_at]
     acked_during = sum(client_id in client.acked for client in clients for client_id in during)
     refused = [frame for client in clients for frame in client.refused.values()]
@@ -223,6 +225,14 @@ async def test_database_down_refuses_sends_and_pushes_nothing_unstored(stack):
     refused = [frame for client in clients for frame in client.refused.values()]
     assert len(refused) == 20, "a send was acknowledged while the database was down"
     assert {frame["code"] for frame in refused} == {"unavailable"}
+    rest = await arequest(
+        stack.worker_url(1),
+        "POST",
+        f"/api/rooms/{room['id']}/messages/",
+        json_body={"body": "by REST"},
+        token=clients[1].user.access,
+    )
+    assert rest.status == 503, rest.status
 
     stack.database.start()
     recovered = await retry_until_stored(clients, timeout=30)
