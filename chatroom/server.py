@@ -53,8 +53,12 @@ def unsent_bytes(transport) -> int:
         return 0
 
 
+def is_open_websocket(protocol) -> bool:
+    return isinstance(protocol, WebSocketProtocol) and protocol.state == WebSocketProtocol.STATE_OPEN
+
+
 def open_websockets(protocols) -> list[WebSocketProtocol]:
-    return [p for p in protocols if isinstance(p, WebSocketProtocol) and p.state == WebSocketProtocol.STATE_OPEN]
+    return [protocol for protocol in protocols if is_open_websocket(protocol)]
 
 
 class ChatServer(Server):
@@ -78,7 +82,7 @@ class ChatServer(Server):
 
     async def handle_reply(self, protocol, message):
         await super().handle_reply(protocol, message)
-        if message["type"] == "websocket.send" and open_websockets([protocol]):
+        if message["type"] == "websocket.send" and is_open_websocket(protocol):
             unsent = unsent_bytes(protocol.transport)
             if unsent > settings.CHAT_WS_MAX_UNSENT_BYTES:
                 logger.warning(
