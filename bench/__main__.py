@@ -139,6 +139,7 @@ def main() -> None:
     parser.add_argument("--steps", help="fan-out offered deliveries/s, comma-separated (default: 1000,...,60000)")
     parser.add_argument("--profile", type=Path, help="record py-spy profiles of the chat server's fan-out here")
     parser.add_argument("--plot", type=Path, help="write the fan-out plot here (PNG)")
+    parser.add_argument("--replot", type=Path, metavar="JSON", help="only redraw the plot (--plot) from a results file")
     parser.add_argument("--partial", type=Path, help=argparse.SUPPRESS)  # child mode: raw rows to this file
     args = parser.parse_args()
 
@@ -152,6 +153,12 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; choose from {', '.join(SCENARIOS)}")
 
+    if args.replot:
+        document = json.loads(args.replot.read_text())
+        info, command = document["machine"], document["command"]
+        title = f"{info['nproc']} cores {info['cpu_model']}, load {info['loadavg_at_start'][0]:.1f}; {command}"
+        report.plot(document["results"], args.plot or args.replot.with_suffix(".png"), title)
+        return
     if args.partial:
         args.partial.write_text(json.dumps(run_targets(targets, args)))
         return

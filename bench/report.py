@@ -187,13 +187,13 @@ def markdown(results: list[dict]) -> str:
 
 
 def plot(results: list[dict], path: Path, title: str) -> None:
-    """Delivered rate and p99 latency against offered rate, one line per server."""
+    """Delivered rate, p99 latency and deliveries per server CPU-second against offered rate, per server."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (delivered, latency) = plt.subplots(1, 2, figsize=(12, 4.8))
+    figure, (delivered, latency, efficiency) = plt.subplots(1, 3, figsize=(16, 4.8))
     for target in dict.fromkeys(r["target"] for r in results):
         steps = [r for r in _rows(results, "fan-out") if r["target"] == target]
         if not steps:
@@ -202,6 +202,7 @@ def plot(results: list[dict], path: Path, title: str) -> None:
         style = {"linestyle": "--", "color": "grey"} if target == "reference" else {}
         delivered.plot(offered, [r["delivered_per_s"] / 1000 for r in steps], marker="o", label=target, **style)
         latency.plot(offered, [r["p99_ms"] for r in steps], marker="o", label=target, **style)
+        efficiency.plot(offered, [r["deliveries_per_cpu_s"] / 1000 for r in steps], marker="o", label=target, **style)
     top = max((r["offered_per_s"] / 1000 for r in _rows(results, "fan-out")), default=1)
     delivered.plot([0, top], [0, top], color="lightgrey", linewidth=0.8, label="delivered = offered")
     delivered.set(xlabel="offered, thousand deliveries/s", ylabel="delivered, thousand deliveries/s")
@@ -210,7 +211,10 @@ def plot(results: list[dict], path: Path, title: str) -> None:
     latency.axhline(50, color="green", linewidth=0.8, linestyle=":", label="target 50 ms")
     latency.axhline(STOP_P99_MS, color="red", linewidth=0.8, linestyle=":", label="stop 100 ms")
     latency.set_title("Fan-out p99 latency")
-    for axes in (delivered, latency):
+    efficiency.set(xlabel="offered, thousand deliveries/s", ylabel="thousand deliveries per server CPU-second")
+    efficiency.set_ylim(bottom=0)
+    efficiency.set_title("Server CPU cost (higher is cheaper)")
+    for axes in (delivered, latency, efficiency):
         axes.grid(True, alpha=0.3)
         axes.legend(fontsize=8)
     figure.suptitle(title, fontsize=9)
