@@ -83,7 +83,7 @@ def run_targets(targets: list[str], args: argparse.Namespace) -> list[dict]:
                 target = start_embedded()
             else:
                 server, workers = name.removesuffix("w").split("-")
-                server = "daphne" if server == "stack" else server
+                server = "production" if server == "stack" else server
                 target = start_stack(int(workers), backend_pids(), secret, server)
             try:
                 population = stack_population if name in STACK_TARGETS else None

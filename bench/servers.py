@@ -141,11 +141,27 @@ def start_reference() -> Target:
 
 
 def server_command(server: str, port: int) -> list[str]:
-    """The command line of one worker: daphne as deployed, or uvicorn to show what the ASGI server costs."""
+    """
+    The command line of one worker: daphne as `make run` starts it; the
+    production worker (chatroom.server, daphne with a graceful shutdown and a
+    bound on unsent data, as scripts/start-web.sh runs it); or uvicorn, to show
+    what the ASGI server costs.
+    """
     if server == "uvicorn":
         uvicorn = str(Path(sys.executable).with_name("uvicorn"))
         options = ["--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio", "--no-access-log"]
         return [uvicorn, "--host", "127.0.0.1", "--port", str(port), *options, "chatroom.asgi:application"]
+    if server == "production":
+        return [
+            sys.executable,
+            "-m",
+            "chatroom.server",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "chatroom.asgi:application",
+        ]
     daphne = str(Path(sys.executable).with_name("daphne"))
     return [daphne, "-b", "127.0.0.1", "-p", str(port), "chatroom.asgi:application"]
 
@@ -215,7 +231,7 @@ def start_embedded() -> Target:
     return target
 
 
-def start_stack(workers: int, backend_pids: list[int], secret: str, server: str = "daphne") -> Target:
+def start_stack(workers: int, backend_pids: list[int], secret: str, server: str = "production") -> Target:
     """
     The production stack: DATABASE_URL (MariaDB) and REDIS_URL from the
     environment, DEBUG off. Runs on one database share `secret`, so that the
@@ -224,10 +240,10 @@ def start_stack(workers: int, backend_pids: list[int], secret: str, server: str 
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise RuntimeError("the stack needs DATABASE_URL and REDIS_URL (run under scripts/with-test-backends.sh)")
     target = start_chat(
-        f"stack-{workers}w" if server == "daphne" else f"{server}-{workers}w",
+        f"stack-{workers}w" if server == "production" else f"{server}-{workers}w",
         workers=workers,
         env={"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": secret},
-        description=f"{workers} {server}, MariaDB, Redis pub/sub layer",
+        description=f"{workers} {'daphne (chatroom.server)' if server == 'production' else server}, MariaDB, Redis",
         workdir=tempfile.TemporaryDirectory(prefix="chat-bench-"),
         server=server,
     )
