@@ -65,10 +65,8 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
     commit. One result per request, in order: a SendResult, or the ChatError
     that refused it. Grouping sends into one commit is what lets one process
     store hundreds of messages a second (messaging.batching).
-
-    A repeat of a client_id stored earlier is pushed again: a sender repeats
-    when it missed the ack, and a worker that died between commit and push
-    lost the push with the ack. Clients de-duplicate by id.
+    A repeat of a client_id stored earlier answers with the original and pushes
+    nothing (PROTOCOL.md); a push lost with a dead worker is recovered by id.
     """
     results: list[SendResult | ChatError | None] = [None] * len(requests)
     memberships = set(
@@ -77,7 +75,6 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         ).values_list("user_id", "room_id")
     )
     stored = _messages_by_client_id(requests)
-    repeated: dict[int, Message] = {}
     to_insert: list[tuple[int, Message]] = []
     for index, request in enumerate(requests):
         if (request.author.id, request.room_id) not in memberships:
@@ -86,8 +83,6 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         key = (request.author.id, request.client_id)
         if request.client_id is not None and key in stored:
             results[index] = SendResult(stored[key], created=False)
-            if stored[key].pk is not None:  # stored before this batch, not earlier in it
-                repeated[stored[key].pk] = stored[key]
             continue
         wait = send_bucket().hit(request.author.id)
         if wait:
@@ -115,7 +110,6 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
     for index, request in enumerate(requests):
         if results[index] is None:  # repeated within the batch: answer with the message now stored
             results[index] = SendResult(stored[(request.author.id, request.client_id)], created=False)
-    publish_on_commit(message_new_event(message, MessageSerializer(message).data) for message in repeated.values())
     return results
 
 

@@ -524,6 +524,8 @@ function markRead(room) {
 
 document.addEventListener('visibilitychange', () => {
   const room = rooms.get(currentId);
+  // Pushes are best effort: coming back to the tab is a good moment to catch up by id.
+  if (document.visibilityState === 'visible' && room?.loaded) catchUp(room).catch(unlessGone);
   if (room && isViewing(room) && room.data.unread_count) markRead(room);
 });
 
