@@ -23,9 +23,10 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt | system-deps
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+# daphne, as the production workers run it (chatroom/server.py: prebuilt frames, graceful shutdown).
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/daphne -b $(HOST) -p $(PORT) chatroom.asgi:application
+	$(BIN)/python -m chatroom.server -b $(HOST) -p $(PORT) chatroom.asgi:application
 
 # Every test: lint, the suite on the embedded default, the suite again on MariaDB +
 # Redis, the stack tests (nginx + two daphne workers) and the browser tests.

@@ -16,6 +16,12 @@ reconnect at once to another worker, and gives the applications up to
 SHUTDOWN_GRACE_SECONDS to finish (consumers run their disconnect: presence,
 subscriptions) before daphne cancels the rest.
 
+Prebuilt frames. WebSocket scopes carry the ASGI extension
+messaging.frames.WIRE_EXTENSION: a `write(bytes)` that puts a frame built once
+for a whole room straight on the connection, past the session wrapper, daphne's
+reply path and autobahn's per-recipient encoding ("The hot path" in
+ARCHITECTURE.md). It declines (returns False) unless the socket is open.
+
 A bound on unsent data. A client that stops reading makes its frames pile up
 in the server's memory without limit: Twisted buffers whatever the kernel will
 not take. Past settings.CHAT_WS_MAX_UNSENT_BYTES the socket is closed with 1013
@@ -27,6 +33,7 @@ the client reconnects and catches up by id. Other sockets never wait for it.
 
 import asyncio
 import logging
+from functools import partial
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
@@ -34,6 +41,8 @@ from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
 from twisted.internet import defer, reactor
 from twisted.web.http import HTTPChannel
+
+from messaging.frames import WIRE_EXTENSION
 
 # Named, not __name__: this module runs as __main__.
 logger = logging.getLogger("chatroom.server")
@@ -80,16 +89,33 @@ class ChatServer(Server):
         self.ports.append(port)
         super().listen_success(port)
 
+    def create_application(self, protocol, scope):
+        if scope.get("type") == "websocket":
+            scope.setdefault("extensions", {})[WIRE_EXTENSION] = {"write": partial(self.write_wire, protocol)}
+        return super().create_application(protocol, scope)
+
+    def write_wire(self, protocol, data: bytes) -> bool:
+        """Write a prebuilt frame to an open socket; False if it is not open (the caller falls back to ASGI)."""
+        if not is_open_websocket(protocol) or self.connections.get(protocol, {}).get("disconnected"):
+            return False
+        protocol.transport.write(data)
+        self._bound_unsent(protocol)
+        return True
+
     async def handle_reply(self, protocol, message):
         await super().handle_reply(protocol, message)
         if message["type"] == "websocket.send" and is_open_websocket(protocol):
-            unsent = unsent_bytes(protocol.transport)
-            if unsent > settings.CHAT_WS_MAX_UNSENT_BYTES:
-                logger.warning(
-                    "closing a websocket that does not read",
-                    extra={"event": "ws.slow_client_closed", "client": protocol.client_addr, "unsent_bytes": unsent},
-                )
-                protocol.sendCloseFrame(code=CLOSE_TRY_AGAIN_LATER)
+            self._bound_unsent(protocol)
+
+    @staticmethod
+    def _bound_unsent(protocol) -> None:
+        unsent = unsent_bytes(protocol.transport)
+        if unsent > settings.CHAT_WS_MAX_UNSENT_BYTES:
+            logger.warning(
+                "closing a websocket that does not read",
+                extra={"event": "ws.slow_client_closed", "client": protocol.client_addr, "unsent_bytes": unsent},
+            )
+            protocol.sendCloseFrame(code=CLOSE_TRY_AGAIN_LATER)
 
     def kill_all_applications(self):
         """Stop taking work, close sockets with 1001, let applications finish; then daphne cancels what remains."""

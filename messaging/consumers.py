@@ -16,6 +16,7 @@ from accounts.serializers import UserSerializer
 from chatroom.exceptions import ChatError, Invalid, NotMember, Unavailable
 from messaging.batching import get_batcher
 from messaging.events import encode_frame
+from messaging.frames import WIRE_EXTENSION, OutgoingFrame
 from messaging.hub import get_hub
 from messaging.serializers import (
     MessageSendFrameSerializer,
@@ -53,7 +54,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
     user_id: int
     room_ids: set[int]
     hub = None
-    held: list[str] | None = None  # frames pushed before hello, written right after it
+    held: list[OutgoingFrame] | None = None  # frames pushed before hello, written right after it
+    write_wire = None  # the server's prebuilt-frame writer (messaging.frames), when it offers one
 
     async def dispatch(self, message):
         """
@@ -86,10 +88,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # meanwhile (another member's presence, a message) until hello is out: hello comes first.
         self.held = []
         await self.hub.attach(self, room_ids)
-        await self.write(encode_frame({"type": "hello", "user": UserSerializer(user).data, "rooms": sorted(room_ids)}))
+        self.write_wire = self.scope.get("extensions", {}).get(WIRE_EXTENSION, {}).get("write")
+        hello = {"type": "hello", "user": UserSerializer(user).data, "rooms": sorted(room_ids)}
+        await self.write(OutgoingFrame(encode_frame(hello)))
         held, self.held = self.held, None
-        for text in held:
-            await self.write(text)
+        for frame in held:
+            await self.write(frame)
         await presence_connect(user=user, room_ids=set(self.room_ids))
 
     async def disconnect(self, code):
@@ -172,18 +176,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     # --- Frames to the client -----------------------------------------------
 
-    async def push(self, text: str) -> None:
+    async def push(self, frame: OutgoingFrame) -> None:
         """Write an encoded frame; the hub calls this for every event of the socket's rooms and user."""
         if self.held is not None:
-            self.held.append(text)
+            self.held.append(frame)
         else:
-            await self.write(text)
+            await self.write(frame)
 
-    async def write(self, text: str) -> None:
-        await self.base_send({"type": "websocket.send", "text": text})
+    async def write(self, frame: OutgoingFrame) -> None:
+        # The fast path writes the frame's bytes, built once for the whole room;
+        # it declines (False) once the connection is closing, and ASGI takes over.
+        if self.write_wire is not None and self.write_wire(frame.wire):
+            return
+        await self.base_send({"type": "websocket.send", "text": frame.text})
 
     async def send_frame(self, frame: dict) -> None:
-        await self.push(encode_frame(frame))
+        await self.push(OutgoingFrame(encode_frame(frame)))
 
     async def send_error(self, error: ChatError, client_id: str | None) -> None:
         frame = {"type": "error", "code": error.code, "detail": error.detail, "client_id": client_id}

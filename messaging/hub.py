@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from messaging.events import ROOM_EVENT, USER_EVENT, room_group, user_group
+from messaging.frames import OutgoingFrame
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class Socket(Protocol):
     user_id: int
     room_ids: set[int]
 
-    async def push(self, text: str) -> None: ...
+    async def push(self, frame: OutgoingFrame) -> None: ...
 
     async def close(self, code: int | None = None) -> None: ...
 
@@ -145,11 +146,12 @@ class Hub:
             await self._heartbeat_arrived(event["seq"])
 
     async def _deliver_room_event(self, event: dict[str, Any]) -> None:
-        room_id, text, excluded = event["room"], event["text"], event.get("exclude_user")
+        room_id, excluded = event["room"], event.get("exclude_user")
+        frame = OutgoingFrame(event["text"])
         sockets = list(self.room_sockets.get(room_id, ()))
         for socket in sockets:
             if socket.user_id != excluded:
-                await self._push(socket, text)
+                await self._push(socket, frame)
         if event.get("drop_room"):
             for socket in sockets:
                 await self.leave(socket, room_id)
@@ -161,15 +163,15 @@ class Hub:
             if event.get("join_room") is not None:
                 await self.join(socket, event["join_room"])
             if event.get("text") is not None:
-                await self._push(socket, event["text"])
+                await self._push(socket, OutgoingFrame(event["text"]))
             if event.get("close_code") is not None:
                 await socket.close(code=event["close_code"])
 
     @staticmethod
-    async def _push(socket: Socket, text: str) -> None:
+    async def _push(socket: Socket, frame: OutgoingFrame) -> None:
         """Write to one socket; one that fails (it is closing) must not cost the others their frame."""
         try:
-            await socket.push(text)
+            await socket.push(frame)
         except Exception:
             logger.debug("hub: push to a closing socket failed", exc_info=True)
 

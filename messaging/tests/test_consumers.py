@@ -11,6 +11,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from accounts.tickets import ticket_issue
 from chatroom.asgi import application
 from conftest import ws_connect
+from messaging.frames import OutgoingFrame
 from messaging.hub import Hub
 from messaging.models import Message
 from rooms import services as room_services
@@ -76,7 +77,7 @@ async def test_hello_comes_before_what_is_pushed_while_subscribing(make_user, mo
 
     async def attach_then_push(self, socket, room_ids):
         await attach(self, socket, room_ids)
-        await socket.push('{"type":"presence"}')  # as the hub delivers an event at this moment
+        await socket.push(OutgoingFrame('{"type":"presence"}'))  # as the hub delivers an event at this moment
 
     monkeypatch.setattr(Hub, "attach", attach_then_push)
     ws = await ws_connect(alice)

@@ -3,6 +3,7 @@
 from channels.layers import InMemoryChannelLayer
 
 from messaging.events import to_room
+from messaging.frames import OutgoingFrame
 from messaging.hub import CLOSE_RESYNC, HEARTBEAT_EVENT, Hub
 
 
@@ -14,10 +15,10 @@ class FakeSocket:
         self.pushed: list[str] = []
         self.closed_with: int | None = None
 
-    async def push(self, text: str) -> None:
+    async def push(self, frame: OutgoingFrame) -> None:
         if self.failing:
             raise ConnectionError("the socket is closing")
-        self.pushed.append(text)
+        self.pushed.append(frame.text)
 
     async def close(self, code: int | None = None) -> None:
         self.closed_with = code
@@ -84,3 +85,11 @@ async def test_a_subscription_that_fails_keeps_the_socket_and_resyncs_it_later()
 def test_an_in_process_layer_needs_no_heartbeat():
     assert Hub(InMemoryChannelLayer()).heartbeat is False
     assert Hub(NetworkLayer()).heartbeat is True
+
+
+def test_outgoing_frame_is_an_unmasked_rfc6455_text_frame():
+    short, medium, long = (OutgoingFrame("é" * n) for n in (10, 100, 40_000))
+    assert short.wire == b"\x81\x14" + ("é" * 10).encode()
+    assert medium.wire[:4] == b"\x81\x7e\x00\xc8" and len(medium.wire) == 4 + 200
+    assert long.wire[:2] == b"\x81\x7f" and int.from_bytes(long.wire[2:10], "big") == 80_000
+    assert short.wire is short.wire  # built once, shared by every recipient
