@@ -98,8 +98,19 @@ class ChatServer(Server):
         """Write a prebuilt frame to an open socket; False if it is not open (the caller falls back to ASGI)."""
         if not is_open_websocket(protocol) or self.connections.get(protocol, {}).get("disconnected"):
             return False
-        protocol.transport.write(data)
-        self._bound_unsent(protocol)
+        transport = protocol.transport
+        if not unsent_bytes(transport) and hasattr(transport, "socket"):
+            # Nothing queued ahead: hand the frame to the kernel at once, as asyncio
+            # transports do, instead of Twisted's register-writer-then-send round trip.
+            try:
+                data = data[transport.socket.send(data) :]
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                return True  # the connection is failing; Twisted notices and closes it
+        if data:
+            transport.write(data)
+            self._bound_unsent(protocol)
         return True
 
     async def handle_reply(self, protocol, message):
