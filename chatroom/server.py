@@ -167,6 +167,13 @@ class ChatServer(Server):
 class ChatCommandLineInterface(CommandLineInterface):
     server_class = ChatServer
 
+    def __init__(self):
+        super().__init__()
+        # Daphne drops a handshake the application has not accepted within 5 s; after a
+        # worker restart every client reconnects at once, and a connect costs several
+        # database and Redis round trips: queue them rather than drop them.
+        self.parser.set_defaults(websocket_connect_timeout=30)
+
 
 if __name__ == "__main__":
     ChatCommandLineInterface.entrypoint()
