@@ -142,10 +142,10 @@ def start_reference() -> Target:
 
 def server_command(server: str, port: int) -> list[str]:
     """
-    The command line of one worker: daphne as `make run` starts it; the
-    production worker (chatroom.server, daphne with a graceful shutdown and a
-    bound on unsent data, as scripts/start-web.sh runs it); or uvicorn, to show
-    what the ASGI server costs.
+    The command line of one worker: plain daphne; the production worker
+    (chatroom.server: daphne with prebuilt frames, a graceful shutdown and a
+    bound on unsent data, as scripts/start-web.sh and `make run` start it); or
+    uvicorn, to show what the ASGI server costs.
     """
     if server == "uvicorn":
         uvicorn = str(Path(sys.executable).with_name("uvicorn"))
@@ -226,6 +226,7 @@ def start_embedded() -> Target:
         env={"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{workdir.name}/db.sqlite3", "REDIS_URL": ""},
         description="1 daphne, SQLite, in-memory layer",
         workdir=workdir,
+        server="production",  # as `make run` starts it
     )
     target.concurrent_writes = False
     return target

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
 from messaging.services import message_delete
-from moderation.actions import ModerationAdminMixin, moderate_each
+from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
 from moderation.links import changelist_link
 from rooms.admin import room_history_link
@@ -24,7 +24,7 @@ class DeletedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Message)
-class MessageAdmin(ModerationAdminMixin, admin.ModelAdmin):
+class MessageAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     """Messages are the record: read-only here; moderation hides them through message_delete."""
 
     list_display = ["id", "created_at", "room_column", "author_column", "excerpt", "is_deleted", "context"]
@@ -60,15 +60,6 @@ class MessageAdmin(ModerationAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("context"))
     def context(self, message: Message) -> str:
         return room_history_link(message.room_id, around=message.id)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Delete selected messages (soft; tells connected clients)"), permissions=["moderate"])
     def soft_delete(self, request, queryset):

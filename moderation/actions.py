@@ -36,6 +36,19 @@ class ModerationAdminMixin:
         return user_may_moderate(request.user)
 
 
+class ReadOnlyRecordsMixin:
+    """Records change only through services (live effects, audit rows): the admin shows them, never edits them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 def moderate_each(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,

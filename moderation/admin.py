@@ -2,14 +2,14 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from moderation.actions import ModerationAdminMixin
+from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin
 from moderation.filters import room_filter, user_filter
 from moderation.links import change_link
 from moderation.models import ModerationAction
 
 
 @admin.register(ModerationAction)
-class ModerationActionAdmin(ModerationAdminMixin, admin.ModelAdmin):
+class ModerationActionAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     """The audit log: written only by the moderation services, never edited."""
 
     list_display = ["created_at", "actor_column", "authority", "action", "target_column", "reason_excerpt"]
@@ -49,12 +49,3 @@ class ModerationActionAdmin(ModerationAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("reason"))
     def reason_excerpt(self, entry: ModerationAction) -> str:
         return Truncator(entry.reason).chars(80)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
-from moderation.actions import ModerationAdminMixin, moderate_each
+from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
 from moderation.forms import ChatQueryForm
 from moderation.links import change_link, changelist_link
@@ -51,7 +51,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Room)
-class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
+class RoomAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     """
     Rooms are read-only here: members create and edit them; moderators rotate
     their invite codes or delete them through the services, which tell clients.
@@ -94,15 +94,6 @@ class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
             changelist_link(RoomBan, _("bans"), room=room.id),
             changelist_link(ModerationAction, _("log"), room=room.id),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Rotate invite codes of selected rooms"), permissions=["moderate"])
     def rotate_invite(self, request, queryset):
@@ -151,7 +142,7 @@ class RoomAdmin(ModerationAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ModerationAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     """Who is in which room; read-only, kicks and bans through the services."""
 
     list_display = ["user", "room_column", "role", "joined_at"]
@@ -168,15 +159,6 @@ class MembershipAdmin(ModerationAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("room"), ordering="room__name")
     def room_column(self, membership: Membership) -> str:
         return change_link(membership.room)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Kick selected members from their rooms"), permissions=["moderate"])
     def kick(self, request, queryset):
@@ -206,7 +188,7 @@ class MembershipAdmin(ModerationAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RoomBan)
-class RoomBanAdmin(ModerationAdminMixin, admin.ModelAdmin):
+class RoomBanAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     """Bans, read-only; banning happens on users or members, lifting here, both through the services."""
 
     list_display = ["user", "room_column", "banned_by", "created_at"]
@@ -222,15 +204,6 @@ class RoomBanAdmin(ModerationAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("room"), ordering="room__name")
     def room_column(self, ban: RoomBan) -> str:
         return change_link(ban.room)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Lift selected bans"), permissions=["moderate"])
     def unban(self, request, queryset):
