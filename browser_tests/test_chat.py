@@ -77,8 +77,10 @@ def test_two_people_chat(open_page):
     )
     expect(badge(bob, room_id)).to_have_count(0)
 
-    # Typing shows on the other side.
-    alice.get_by_label("Message", exact=True).press_sequentially("Sure")
+    # Typing shows on the other side. Typing frames are limited to one a second per user
+    # and room (server and client alike), and Alice's last one may be less than a second
+    # old: type at a person's pace, so that a frame goes out once the second has passed.
+    alice.get_by_label("Message", exact=True).press_sequentially("Sure", delay=400)
     expect(bob.locator("#typing")).to_have_text(f"{alice_name} is typing…")
     alice.get_by_label("Message", exact=True).press("Enter")
     expect(message(bob, "Sure")).to_be_visible()

@@ -10,7 +10,6 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.db import DatabaseError
 
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import ChatError, Invalid, NotMember, Unavailable
@@ -122,12 +121,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await handler(self, frame)
         except ChatError as error:
             await self.send_error(error, client_id)
-        except DatabaseError:
-            logger.exception("frame from user %s failed on the database", self.user_id)
-            await self.send_error(Unavailable(), client_id)
         except Exception:
-            # A backing service failed (the cache during a Redis restart): answer and keep
-            # the socket, which a crash would close with 1011 just when reconnecting fails.
+            # A backing service failed (the database, or the cache during a Redis restart): answer
+            # and keep the socket, which a crash would close with 1011 just when reconnecting fails.
             logger.exception("frame from user %s failed", self.user_id)
             await self.send_error(Unavailable(), client_id)
 
