@@ -40,7 +40,7 @@ class MessageListView(APIView):
         serializer.is_valid(raise_exception=True)
         result = services.message_send(author=request.user, room_id=room_id, **serializer.validated_data)
         code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
-        return Response(MessageSerializer(result.message).data, status=code)
+        return Response(result.message_data(), status=code)
 
 
 class MessageDetailView(APIView):

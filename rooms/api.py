@@ -5,9 +5,8 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from messaging.selectors import online_user_ids
 from rooms import services
-from rooms.selectors import member_list, membership_get, room_get_for_member, room_list_for_user
+from rooms.selectors import member_list, membership_get, room_get_for_member, room_list_for_user, with_presence
 from rooms.serializers import (
     InviteCodeSerializer,
     JoinSerializer,
@@ -81,11 +80,7 @@ class MemberListView(APIView):
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request, room_id):
         membership_get(user=request.user, room_id=room_id)
-        members = member_list(room_id=room_id)
-        online = online_user_ids([m.user_id for m in members])
-        for member in members:
-            member.online = member.user_id in online
-        return Response(MemberSerializer(members, many=True).data)
+        return Response(MemberSerializer(member_list(room_id=room_id), many=True).data)
 
 
 class MemberDetailView(APIView):
@@ -97,8 +92,7 @@ class MemberDetailView(APIView):
         member = services.member_set_role(
             actor=request.user, room_id=room_id, user_id=user_id, **serializer.validated_data
         )
-        member.online = member.user_id in online_user_ids([member.user_id])
-        return Response(MemberSerializer(member).data)
+        return Response(MemberSerializer(with_presence([member])[0]).data)
 
 
 class MemberKickView(APIView):

@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce, Greatest
 from accounts.models import User
 from chatroom.exceptions import NotFound, NotMember
 from messaging.models import Message
+from messaging.selectors import online_user_ids
 from rooms.models import Membership, Room
 
 
@@ -89,4 +90,14 @@ def room_get_for_member(*, user: User, room_id: int) -> Room:
 
 
 def member_list(*, room_id: int) -> list[Membership]:
-    return list(Membership.objects.filter(room_id=room_id).select_related("user").order_by("joined_at", "id"))
+    """The room's members, first joined first, each with `online` set."""
+    members = list(Membership.objects.filter(room_id=room_id).select_related("user").order_by("joined_at", "id"))
+    return with_presence(members)
+
+
+def with_presence(members: list[Membership]) -> list[Membership]:
+    """Set `online` on each membership: its user has an open socket on any worker."""
+    online = online_user_ids([member.user_id for member in members])
+    for member in members:
+        member.online = member.user_id in online
+    return members
