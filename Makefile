@@ -35,8 +35,10 @@ test: lint test-unit test-mariadb test-stack test-browser
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest
 
+# ruff, and the layers of docs/architecture.md (import-linter contracts in pyproject.toml).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # The whole suite again on throwaway MariaDB + Redis servers (scripts/with-test-backends.sh).
 test-mariadb: $(BIN)/.installed

@@ -17,7 +17,7 @@ SHUTDOWN_GRACE_SECONDS to finish (consumers run their disconnect: presence,
 subscriptions) before daphne cancels the rest.
 
 Prebuilt frames. WebSocket scopes carry the ASGI extension
-messaging.frames.WIRE_EXTENSION: a `write(bytes)` that puts a frame built once
+chatroom.realtime.frames.WIRE_EXTENSION: a `write(bytes)` that puts a frame built once
 for a whole room straight on the connection, past the session wrapper, daphne's
 reply path and autobahn's per-recipient encoding ("The hot path" in
 ARCHITECTURE.md). It declines (returns False) unless the socket is open.
@@ -42,7 +42,7 @@ from django.conf import settings
 from twisted.internet import defer, reactor
 from twisted.web.http import HTTPChannel
 
-from messaging.frames import WIRE_EXTENSION
+from chatroom.realtime.frames import WIRE_EXTENSION
 
 # Named, not __name__: this module runs as __main__.
 logger = logging.getLogger("chatroom.server")

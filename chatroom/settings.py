@@ -112,7 +112,7 @@ if REDIS_URL:
         "default": {
             # Pub/sub does not drop under load (the list-based layer drops
             # silently at `capacity`); pushes stay best effort and clients
-            # recover by id. Each process subscribes once per room (messaging.hub).
+            # recover by id. Each process subscribes once per room (chatroom.realtime.hub).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="chat")},
         }

@@ -6,8 +6,7 @@ from messaging.models import Message
 from messaging.services import message_delete
 from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
-from moderation.links import changelist_link
-from rooms.admin import room_history_link
+from moderation.links import changelist_link, room_history_link
 
 
 class DeletedFilter(admin.SimpleListFilter):

@@ -3,7 +3,6 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from messaging import services
 from messaging.selectors import message_history
@@ -14,10 +13,10 @@ from messaging.serializers import (
     MessageSerializer,
     ReadSerializer,
 )
-from rooms.selectors import membership_get
+from rooms.permissions import RoomScopedView
 
 
-class MessageListView(APIView):
+class MessageListView(RoomScopedView):
     @extend_schema(
         parameters=[
             OpenApiParameter("before", int, description="Messages just older than this id."),
@@ -27,7 +26,6 @@ class MessageListView(APIView):
         responses=MessagePageSerializer,
     )
     def get(self, request, room_id):
-        membership_get(user=request.user, room_id=room_id)
         query = MessageHistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         messages, has_more = message_history(room_id=room_id, **query.validated_data)
@@ -35,7 +33,6 @@ class MessageListView(APIView):
 
     @extend_schema(request=MessageSendSerializer, responses={201: MessageSerializer, 200: MessageSerializer})
     def post(self, request, room_id):
-        membership_get(user=request.user, room_id=room_id)
         serializer = MessageSendSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = services.message_send(author=request.user, room_id=room_id, **serializer.validated_data)
@@ -43,17 +40,16 @@ class MessageListView(APIView):
         return Response(result.message_data(), status=code)
 
 
-class MessageDetailView(APIView):
+class MessageDetailView(RoomScopedView):
     @extend_schema(responses={204: None})
     def delete(self, request, room_id, message_id):
         services.message_delete(actor=request.user, room_id=room_id, message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ReadView(APIView):
+class ReadView(RoomScopedView):
     @extend_schema(request=ReadSerializer, responses={204: None})
     def post(self, request, room_id):
-        membership_get(user=request.user, room_id=room_id)
         serializer = ReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.message_mark_read(user=request.user, room_id=room_id, **serializer.validated_data)

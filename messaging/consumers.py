@@ -1,34 +1,32 @@
 """
 The WebSocket endpoint `/ws/chat/`: one socket per browser tab, carrying every
 room of its user (docs/PROTOCOL.md). Frames in are validated and handed to
-services; events out arrive through the process hub (messaging.hub).
+services; events out arrive through the process hub (chatroom.realtime.hub).
 """
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
-from chatroom.exceptions import ChatError, Invalid, NotMember, Unavailable
+from chatroom.exceptions import ChatError, Invalid, Unavailable
+from chatroom.realtime import protocol
+from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
+from chatroom.realtime.hub import get_hub
+from chatroom.realtime.presence import presence_connect, presence_disconnect
 from messaging.batching import get_batcher
-from messaging.events import encode_frame
-from messaging.frames import WIRE_EXTENSION, OutgoingFrame
-from messaging.hub import get_hub
-from messaging.serializers import (
-    MessageSendFrameSerializer,
-    ReadFrameSerializer,
-    RoomFrameSerializer,
-)
-from messaging.services import SendRequest, message_mark_read, presence_connect, presence_disconnect, typing_notify
+from messaging.serializers import MessageSendFrameSerializer, ReadFrameSerializer, RoomFrameSerializer
+from messaging.services import SendRequest, message_mark_read, typing_notify
 from rooms.selectors import room_ids_for_user
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("chatroom.security")
-
-CLOSE_UNAUTHENTICATED = 4401
 
 
 class FrameError(ChatError):
@@ -39,11 +37,30 @@ class FrameError(ChatError):
         super().__init__(detail)
 
 
-def _validated(serializer_class, frame: dict) -> dict:
-    serializer = serializer_class(data=frame)
-    if not serializer.is_valid():
-        raise Invalid(fields=serializer.errors)
-    return serializer.validated_data
+Handler = Callable[["ChatConsumer", dict], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ClientFrame:
+    """A frame type the client may send: the serializer that validates it, and the handler of its data."""
+
+    serializer: type[serializers.Serializer] | None
+    handler: Handler
+
+
+# Frame type -> how to take it. A new client frame is one serializer and one
+# handler method decorated with @client_frame; docs/PROTOCOL.md lists them.
+CLIENT_FRAMES: dict[str, ClientFrame] = {}
+
+
+def client_frame(frame_type: str, serializer: type[serializers.Serializer] | None = None):
+    """Register the decorated consumer method as the handler of `frame_type`, called with the validated data."""
+
+    def register(handler: Handler) -> Handler:
+        CLIENT_FRAMES[frame_type] = ClientFrame(serializer, handler)
+        return handler
+
+    return register
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -54,7 +71,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     room_ids: set[int]
     hub = None
     held: list[OutgoingFrame] | None = None  # frames pushed before hello, written right after it
-    write_wire = None  # the server's prebuilt-frame writer (messaging.frames), when it offers one
+    write_wire = None  # the server's prebuilt-frame writer (chatroom.realtime.frames), when it offers one
 
     async def dispatch(self, message):
         """
@@ -76,10 +93,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             security_logger.info(
                 "websocket unauthenticated", extra={"event": "ws.unauthenticated", "client": self.scope.get("client")}
             )
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.close(code=protocol.CLOSE_UNAUTHENTICATED)
             return
         self.user = user
         self.user_id = user.id
+        self.user_data = UserSerializer(user).data
         self.room_ids = set()
         room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
         self.hub = await get_hub()
@@ -88,12 +106,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.held = []
         await self.hub.attach(self, room_ids)
         self.write_wire = self.scope.get("extensions", {}).get(WIRE_EXTENSION, {}).get("write")
-        hello = {"type": "hello", "user": UserSerializer(user).data, "rooms": sorted(room_ids)}
-        await self.write(OutgoingFrame(encode_frame(hello)))
+        await self.write(OutgoingFrame(encode_frame(protocol.hello(user=self.user_data, rooms=sorted(room_ids)))))
         held, self.held = self.held, None
         for frame in held:
             await self.write(frame)
-        await presence_connect(user=user, room_ids=set(self.room_ids))
+        await presence_connect(user=self.user_data, room_ids=set(self.room_ids))
 
     async def disconnect(self, code):
         if self.hub is None:
@@ -102,7 +119,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.hub.detach(self)
         self.hub = None
         try:
-            await presence_disconnect(user=self.user, room_ids=room_ids)
+            await presence_disconnect(user=self.user_data, room_ids=room_ids)
         except Exception:
             logger.warning("presence update for user %s failed", self.user_id, exc_info=True)
 
@@ -115,10 +132,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         try:
             frame = self._parse(text_data)
             client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
-            handler = self.frame_handlers.get(frame.get("type")) if isinstance(frame.get("type"), str) else None
-            if handler is None:
+            kind = CLIENT_FRAMES.get(frame["type"]) if isinstance(frame.get("type"), str) else None
+            if kind is None:
                 raise FrameError("unknown_type", "Unknown or missing frame type.")
-            await handler(self, frame)
+            await kind.handler(self, _validated(kind.serializer, frame))
         except ChatError as error:
             await self.send_error(error, client_id)
         except Exception:
@@ -141,34 +158,25 @@ class ChatConsumer(AsyncWebsocketConsumer):
             raise FrameError("bad_json", "The frame must be a JSON object.")
         return frame
 
-    async def on_message_send(self, frame: dict) -> None:
-        data = _validated(MessageSendFrameSerializer, frame)
+    @client_frame("message.send", MessageSendFrameSerializer)
+    async def on_message_send(self, data: dict) -> None:
         request = SendRequest(self.user, data["room"], data["body"], data["client_id"])
         result = await get_batcher().send(request)
-        await self.send_frame({"type": "ack", "client_id": data["client_id"], "message": result.message_data()})
+        await self.send_frame(protocol.ack(client_id=data["client_id"], message=result.message_data()))
 
-    async def on_typing(self, frame: dict) -> None:
-        room_id = _validated(RoomFrameSerializer, frame)["room"]
-        # The socket's subscriptions are its user's rooms, kept current by membership events.
-        if room_id not in self.room_ids:
-            raise NotMember()
-        await typing_notify(user=self.user, room_id=room_id)
+    @client_frame("typing", RoomFrameSerializer)
+    async def on_typing(self, data: dict) -> None:
+        await typing_notify(user=self.user, room_id=data["room"])
 
-    async def on_read(self, frame: dict) -> None:
-        data = _validated(ReadFrameSerializer, frame)
+    @client_frame("read", ReadFrameSerializer)
+    async def on_read(self, data: dict) -> None:
         await database_sync_to_async(message_mark_read)(
             user=self.user, room_id=data["room"], message_id=data["message_id"]
         )
 
-    async def on_ping(self, frame: dict) -> None:
-        await self.send_frame({"type": "pong"})
-
-    frame_handlers = {
-        "message.send": on_message_send,
-        "typing": on_typing,
-        "read": on_read,
-        "ping": on_ping,
-    }
+    @client_frame("ping")
+    async def on_ping(self, data: dict) -> None:
+        await self.send_frame(protocol.pong())
 
     # --- Frames to the client -----------------------------------------------
 
@@ -186,15 +194,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.base_send({"type": "websocket.send", "text": frame.text})
 
-    async def send_frame(self, frame: dict) -> None:
+    async def send_frame(self, frame: protocol.ServerFrame) -> None:
         await self.push(OutgoingFrame(encode_frame(frame)))
 
     async def send_error(self, error: ChatError, client_id: str | None) -> None:
-        frame = {"type": "error", "code": error.code, "detail": error.detail, "client_id": client_id}
-        if hasattr(error, "retry_after_ms"):
-            frame["retry_after_ms"] = error.retry_after_ms
         security_logger.info(
             "frame refused",
             extra={"event": "ws.frame_refused", "code": error.code, "user_id": self.user_id, "client_id": client_id},
         )
-        await self.send_frame(frame)
+        await self.send_frame(
+            protocol.error(
+                code=error.code,
+                detail=error.detail,
+                client_id=client_id,
+                retry_after_ms=getattr(error, "retry_after_ms", None),
+            )
+        )
+
+
+def _validated(serializer_class: type[serializers.Serializer] | None, frame: dict) -> dict:
+    if serializer_class is None:
+        return frame
+    serializer = serializer_class(data=frame)
+    if not serializer.is_valid():
+        raise Invalid(fields=serializer.errors)
+    return serializer.validated_data

@@ -1,6 +1,4 @@
-"""Reads about messages and presence."""
-
-from django.core.cache import cache
+"""Reads about messages."""
 
 from messaging.models import Message
 
@@ -24,11 +22,16 @@ def message_history(*, room_id: int, before: int | None = None, after: int | Non
     return rows[:limit][::-1], len(rows) > limit
 
 
-def presence_key(user_id: int) -> str:
-    return f"presence:{user_id}"
-
-
-def online_user_ids(user_ids: list[int]) -> set[int]:
-    """Which of these users have at least one open socket, on any worker."""
-    counts = cache.get_many([presence_key(uid) for uid in user_ids])
-    return {uid for uid in user_ids if (counts.get(presence_key(uid)) or 0) > 0}
+def room_history(*, room_id: int, around: int | None = None, limit: int = 200) -> list[Message]:
+    """
+    A room's messages as moderators read them, deleted ones included, oldest
+    first: the latest `limit`, or with `around` the message of that id with
+    `limit // 2` on either side.
+    """
+    messages = Message.objects.filter(room_id=room_id).select_related("author").order_by("-id")
+    if around is None:
+        return list(messages[:limit])[::-1]
+    half = limit // 2
+    before = list(messages.filter(id__lt=around)[:half])[::-1]
+    rest = list(messages.filter(id__gte=around).order_by("id")[: half + 1])
+    return before + rest

@@ -1,5 +1,5 @@
 """
-Writes about messages: send, delete, read pointers, typing and presence.
+Writes about messages: send, delete, read pointers and typing.
 
 A send is stored before anyone hears of it (`message.new` goes out after
 commit), is idempotent by (author, client_id), and is rate limited per user
@@ -7,30 +7,33 @@ across every socket and REST call.
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import ChatError, Forbidden, Invalid, NotFound, NotMember, RateLimited
 from chatroom.ratelimit import send_bucket
-from messaging.events import Event, publish_now, publish_on_commit, to_room
+from chatroom.realtime import protocol
+from chatroom.realtime.events import Event, publish_now, publish_on_commit, to_room
 from messaging.models import Message
-from messaging.selectors import presence_key
 from messaging.serializers import MessageSerializer
 from moderation.models import ModerationAction
-from moderation.selectors import acting_membership
 from moderation.services import moderation_record
 from rooms.models import Membership
-from rooms.selectors import membership_get
+from rooms.selectors import membership_acting, membership_get, membership_pairs
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
 class SendRequest:
-    author: User
+    author: "User"
     room_id: int
     body: str
     client_id: str | None = None
@@ -48,10 +51,10 @@ class SendResult:
 
 
 def message_new_event(message: Message, data: dict) -> Event:
-    return to_room(message.room_id, {"type": "message.new", "message": data})
+    return to_room(message.room_id, protocol.message_new(message=data))
 
 
-def message_send(*, author: User, room_id: int, body: str, client_id: str | None = None) -> SendResult:
+def message_send(*, author: "User", room_id: int, body: str, client_id: str | None = None) -> SendResult:
     """Store one message and push it to the room; see message_send_many."""
     result = message_send_many(requests=[SendRequest(author, room_id, body, client_id)])[0]
     if isinstance(result, ChatError):
@@ -69,11 +72,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
     nothing (PROTOCOL.md); a push lost with a dead worker is recovered by id.
     """
     results: list[SendResult | ChatError | None] = [None] * len(requests)
-    memberships = set(
-        Membership.objects.filter(
-            user_id__in={r.author.id for r in requests}, room_id__in={r.room_id for r in requests}
-        ).values_list("user_id", "room_id")
-    )
+    memberships = membership_pairs(pairs=((r.author.id, r.room_id) for r in requests))
     stored = _messages_by_client_id(requests)
     to_insert: list[tuple[int, Message]] = []
     for index, request in enumerate(requests):
@@ -148,19 +147,19 @@ def _answer_after_conflict(request: SendRequest) -> SendResult | ChatError:
 
 
 @transaction.atomic
-def message_delete(*, actor: User, room_id: int, message_id: int, reason: str = "", as_staff: bool = False) -> None:
+def message_delete(*, actor: "User", room_id: int, message_id: int, reason: str = "", as_staff: bool = False) -> None:
     """
     Hide a message (soft delete); its author, the room's owner or an admin
-    may, or site staff `as_staff` (moderation.selectors). Deleting someone
-    else's message is moderation and goes in the audit trail.
+    may, or site staff `as_staff` (rooms.selectors.membership_acting).
+    Deleting someone else's message is moderation and goes in the audit trail.
     """
-    membership = acting_membership(actor=actor, room_id=room_id, as_staff=as_staff)
+    acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     message = (
         Message.objects.select_for_update().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
     )
     if message is None:
         raise NotFound("No such message.")
-    if message.author_id != actor.id and membership.role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
+    if message.author_id != actor.id and acting.role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
         raise Forbidden("Only the author, the room's owner or an admin may delete this message.")
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
@@ -168,16 +167,16 @@ def message_delete(*, actor: User, room_id: int, message_id: int, reason: str = 
         moderation_record(
             actor=actor,
             action=ModerationAction.Action.MESSAGE_DELETE,
-            authority=ModerationAction.Authority.STAFF if as_staff else membership.role,
+            authority=acting.authority,
             target_user=message.author,
-            room=membership.room,
+            room=acting.room,
             message=message,
             reason=reason,
         )
-    publish_on_commit([to_room(room_id, {"type": "message.deleted", "room": room_id, "message_id": message.id})])
+    publish_on_commit([to_room(room_id, protocol.message_deleted(room=room_id, message_id=message.id))])
 
 
-def message_mark_read(*, user: User, room_id: int, message_id: int) -> None:
+def message_mark_read(*, user: "User", room_id: int, message_id: int) -> None:
     """Move the user's read pointer forward to `message_id`, a message of the room; never back."""
     membership = membership_get(user=user, room_id=room_id)
     if not Message.objects.filter(pk=message_id, room_id=room_id).exists():
@@ -187,39 +186,12 @@ def message_mark_read(*, user: User, room_id: int, message_id: int) -> None:
     )
 
 
-# --- Typing and presence: not stored, published at once -------------------------
+# --- Typing: not stored, published at once ----------------------------------------
 
 
-async def typing_notify(*, user: User, room_id: int) -> None:
+async def typing_notify(*, user: "User", room_id: int) -> None:
     """Tell the room's other members that `user` is typing; at most once a second per user and room."""
+    await database_sync_to_async(membership_get)(user=user, room_id=room_id)
     if await cache.aadd(f"typing:{user.id}:{room_id}", 1, timeout=1):
-        frame = {"type": "typing", "room": room_id, "user": UserSerializer(user).data}
+        frame = protocol.typing(room=room_id, user=UserSerializer(user).data)
         await publish_now([to_room(room_id, frame, exclude_user=user.id)])
-
-
-async def presence_connect(*, user: User, room_ids: set[int]) -> None:
-    """Count a new socket of the user; their first one announces them online to every room they share."""
-    key = presence_key(user.id)
-    await cache.aadd(key, 0, timeout=None)
-    if await cache.aincr(key) == 1:
-        await _publish_presence(user, room_ids, online=True)
-
-
-async def presence_disconnect(*, user: User, room_ids: set[int]) -> None:
-    """Count a closed socket of the user; their last one announces them offline."""
-    try:
-        remaining = await cache.adecr(presence_key(user.id))
-    except ValueError:  # the count was lost (cache restarted): nothing to announce
-        return
-    if remaining <= 0:
-        await _publish_presence(user, room_ids, online=False)
-
-
-async def _publish_presence(user: User, room_ids: set[int], *, online: bool) -> None:
-    user_data = UserSerializer(user).data
-    await publish_now(
-        to_room(
-            room_id, {"type": "presence", "room": room_id, "user": user_data, "online": online}, exclude_user=user.id
-        )
-        for room_id in room_ids
-    )

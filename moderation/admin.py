@@ -1,11 +1,81 @@
+"""
+The moderators' console for people and the audit log. Users are the identity
+app's model, but everything a moderator does to an account (deactivate,
+reactivate) is a moderation action, so their admin lives here; room-scoped
+actions (ban from a room) are on the rooms' own admin pages.
+"""
+
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin
+from accounts.models import User
+from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
-from moderation.links import change_link
+from moderation.links import change_link, changelist_link
 from moderation.models import ModerationAction
+from moderation.services import user_deactivate, user_reactivate
+
+
+class BannedFilter(admin.SimpleListFilter):
+    title = _("banned from a room")
+    parameter_name = "banned"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        banned_ids = queryset.model.objects.filter(room_bans__isnull=False).values("pk")
+        return queryset.filter(pk__in=banned_ids) if self.value() == "yes" else queryset.exclude(pk__in=banned_ids)
+
+
+@admin.register(User)
+class UserAdmin(ModerationAdminMixin, BaseUserAdmin):
+    list_display = ["username", "is_active", "is_staff", "date_joined", "last_login", "links"]
+    list_filter = ["is_active", "is_staff", "is_superuser", BannedFilter, "date_joined"]
+    ordering = ["-id"]
+    list_per_page = 100
+    show_full_result_count = False
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Chat"), {"fields": ["avatar", "links"]}))
+    actions = ["deactivate", "reactivate"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # is_active changes only through the actions: deactivation must also
+        # revoke tokens and close sockets, which a plain save would not do.
+        readonly = ["links"]
+        if obj is not None:
+            readonly += ["is_active", "date_joined", "last_login"]
+        return readonly
+
+    @admin.display(description=_("see"))
+    def links(self, user: User) -> str:
+        if user.pk is None:
+            return ""
+        return format_html(
+            '<span class="moderation-links">{} · {} · {} · {}</span>',
+            changelist_link("rooms.Membership", _("rooms"), user=user.username),
+            changelist_link("messaging.Message", _("messages"), author=user.username),
+            changelist_link("rooms.RoomBan", _("bans"), user=user.username),
+            changelist_link(ModerationAction, _("log"), target=user.username),
+        )
+
+    @admin.action(description=_("Deactivate selected users (closes their sockets)"), permissions=["moderate"])
+    def deactivate(self, request, queryset):
+        def apply(user: User, data: dict) -> None:
+            user_deactivate(actor=request.user, user=user, reason=data["reason"])
+
+        return moderate_each(self, request, queryset, title=_("Deactivate users"), apply=apply)
+
+    @admin.action(description=_("Reactivate selected users"), permissions=["moderate"])
+    def reactivate(self, request, queryset):
+        def apply(user: User, data: dict) -> None:
+            user_reactivate(actor=request.user, user=user, reason=data["reason"])
+
+        return moderate_each(self, request, queryset, title=_("Reactivate users"), apply=apply)
 
 
 @admin.register(ModerationAction)

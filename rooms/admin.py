@@ -1,4 +1,7 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -10,12 +13,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from messaging.models import Message
+from messaging.selectors import room_history
 from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
-from moderation.forms import ChatQueryForm
-from moderation.links import change_link, changelist_link
+from moderation.forms import ChatQueryForm, ReasonForm
+from moderation.links import change_link, changelist_link, room_history_link
 from moderation.models import ModerationAction
-from moderation.selectors import room_history, user_may_moderate
+from moderation.selectors import user_may_moderate
 from rooms import services
 from rooms.models import Membership, Room, RoomBan
 
@@ -23,12 +27,17 @@ from rooms.models import Membership, Room, RoomBan
 HISTORY_LENGTH = 200
 
 
-def room_history_link(room_id: int, *, around: int | None = None) -> str:
-    """A link to the staff-only history of a room, centred on a message when `around` is given."""
-    url = reverse("admin:rooms_room_chat", args=[room_id])
-    if around is not None:
-        return format_html('<a href="{}?around={}#m{}">{}</a>', url, around, around, _("in context"))
-    return format_html('<a href="{}">{}</a>', url, _("chat"))
+class UserReasonForm(ReasonForm):
+    """A reason and the user to act on, picked by username with the admin's autocomplete."""
+
+    user = forms.ModelChoiceField(
+        label=_("User"),
+        queryset=get_user_model().objects.all(),
+        # Users are too many for a <select>: search them by name, as a ban's user field would.
+        widget=AutocompleteSelect(RoomBan._meta.get_field("user"), admin.site),
+    )
+
+    field_order = ["user", "reason"]
 
 
 class MembershipInline(admin.TabularInline):
@@ -69,7 +78,7 @@ class RoomAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     fields = ["id", "name", "description", "avatar", "owner", "invite_code", "created_at", "links"]
     readonly_fields = fields
     inlines = [MembershipInline]
-    actions = ["rotate_invite", "delete_rooms"]
+    actions = ["rotate_invite", "delete_rooms", "ban_user", "unban_user"]
 
     def get_queryset(self, request):
         members = Membership.objects.filter(room_id=OuterRef("pk")).order_by().values("room_id")
@@ -108,6 +117,24 @@ class RoomAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
             services.room_delete(actor=request.user, room_id=room.id, reason=data["reason"], as_staff=True)
 
         return moderate_each(self, request, queryset, title=_("Delete rooms"), apply=apply)
+
+    @admin.action(description=_("Ban a user from selected rooms"), permissions=["moderate"])
+    def ban_user(self, request, queryset):
+        def apply(room: Room, data: dict) -> None:
+            services.member_ban(
+                actor=request.user, room_id=room.id, user_id=data["user"].id, reason=data["reason"], as_staff=True
+            )
+
+        return moderate_each(self, request, queryset, title=_("Ban a user"), apply=apply, form_class=UserReasonForm)
+
+    @admin.action(description=_("Unban a user from selected rooms"), permissions=["moderate"])
+    def unban_user(self, request, queryset):
+        def apply(room: Room, data: dict) -> None:
+            services.member_unban(
+                actor=request.user, room_id=room.id, user_id=data["user"].id, reason=data["reason"], as_staff=True
+            )
+
+        return moderate_each(self, request, queryset, title=_("Unban a user"), apply=apply, form_class=UserReasonForm)
 
     # --- The room's history -------------------------------------------------
 

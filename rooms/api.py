@@ -6,7 +6,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rooms import services
-from rooms.selectors import member_list, membership_get, room_get_for_member, room_list_for_user, with_presence
+from rooms.permissions import RoomScopedView
+from rooms.selectors import member_list, room_get_for_member, room_list_for_user, with_presence
 from rooms.serializers import (
     InviteCodeSerializer,
     JoinSerializer,
@@ -35,14 +36,13 @@ class RoomListView(APIView):
         return room_response(request, room.id, status.HTTP_201_CREATED)
 
 
-class RoomDetailView(APIView):
+class RoomDetailView(RoomScopedView):
     @extend_schema(responses=RoomSerializer)
     def get(self, request, room_id):
         return room_response(request, room_id)
 
     @extend_schema(request=RoomInputSerializer(partial=True), responses=RoomSerializer)
     def patch(self, request, room_id):
-        membership_get(user=request.user, room_id=room_id)  # non-members get 404 before any validation
         serializer = RoomInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.room_update(actor=request.user, room_id=room_id, **serializer.validated_data)
@@ -63,30 +63,28 @@ class RoomJoinView(APIView):
         return room_response(request, room.id)
 
 
-class RoomLeaveView(APIView):
+class RoomLeaveView(RoomScopedView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request, room_id):
         services.room_leave(user=request.user, room_id=room_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class RoomInviteView(APIView):
+class RoomInviteView(RoomScopedView):
     @extend_schema(request=None, responses=InviteCodeSerializer)
     def post(self, request, room_id):
         return Response({"invite_code": services.invite_rotate(actor=request.user, room_id=room_id)})
 
 
-class MemberListView(APIView):
+class MemberListView(RoomScopedView):
     @extend_schema(responses=MemberSerializer(many=True))
     def get(self, request, room_id):
-        membership_get(user=request.user, room_id=room_id)
         return Response(MemberSerializer(member_list(room_id=room_id), many=True).data)
 
 
-class MemberDetailView(APIView):
+class MemberDetailView(RoomScopedView):
     @extend_schema(request=RoleSerializer, responses=MemberSerializer)
     def patch(self, request, room_id, user_id):
-        membership_get(user=request.user, room_id=room_id)
         serializer = RoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         member = services.member_set_role(
@@ -95,21 +93,21 @@ class MemberDetailView(APIView):
         return Response(MemberSerializer(with_presence([member])[0]).data)
 
 
-class MemberKickView(APIView):
+class MemberKickView(RoomScopedView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request, room_id, user_id):
         services.member_kick(actor=request.user, room_id=room_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MemberBanView(APIView):
+class MemberBanView(RoomScopedView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request, room_id, user_id):
         services.member_ban(actor=request.user, room_id=room_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BanDetailView(APIView):
+class BanDetailView(RoomScopedView):
     @extend_schema(responses={204: None})
     def delete(self, request, room_id, user_id):
         services.member_unban(actor=request.user, room_id=room_id, user_id=user_id)

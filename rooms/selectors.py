@@ -1,21 +1,87 @@
-"""Reads about rooms. Every room id that arrives from outside passes `membership_get`."""
+"""
+Reads about rooms.
+
+Every room id that arrives from outside passes one accessor, `membership_get`
+(with `membership_pairs` for a batch of sends, and `membership_acting` for an
+action that staff may also take): a non-member, and a room that does not exist,
+get the same NotMember, so rooms cannot be enumerated.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
-from accounts.models import User
-from chatroom.exceptions import NotFound, NotMember
+from chatroom.exceptions import Forbidden, NotFound, NotMember
+from chatroom.realtime.presence import online_user_ids
 from messaging.models import Message
-from messaging.selectors import online_user_ids
+from moderation.models import ModerationAction
+from moderation.selectors import user_may_moderate
 from rooms.models import Membership, Room
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def membership_get(*, user: User, room_id: int) -> Membership:
+
+def _memberships(*, user: "User", room_id: int) -> QuerySet[Membership]:
+    """The one rule: the user's membership of the room, if there is one."""
+    return Membership.objects.filter(user=user, room_id=room_id)
+
+
+def membership_get(*, user: "User", room_id: int) -> Membership:
     """Return the user's membership of the room, or raise NotMember (a missing room looks the same)."""
     try:
-        return Membership.objects.select_related("room").get(user=user, room_id=room_id)
+        return _memberships(user=user, room_id=room_id).select_related("room").get()
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise NotMember() from None
+
+
+def membership_pairs(*, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Of these (user id, room id) pairs, the ones that are memberships: membership_get for a batch, in one query."""
+    pairs = set(pairs)
+    if not pairs:
+        return set()
+    found = Membership.objects.filter(
+        user_id__in={user_id for user_id, _ in pairs}, room_id__in={room_id for _, room_id in pairs}
+    ).values_list("user_id", "room_id")
+    return set(found) & pairs
+
+
+@dataclass(frozen=True)
+class Acting:
+    """How an actor acts in a room: through their membership, with the authority the audit trail records."""
+
+    membership: Membership
+    authority: str  # a ModerationAction.Authority: the member's role, or "staff"
+
+    @property
+    def room(self) -> Room:
+        return self.membership.room
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+
+def membership_acting(*, actor: "User", room_id: int, as_staff: bool = False) -> Acting:
+    """
+    The membership an actor moderates a room through. Normally their own, so
+    the room's rules apply (a member who happens to be staff is still a
+    member). With `as_staff`, as the admin and the shell call it: an unsaved
+    stand-in with the owner's powers, whether or not they are in the room.
+    """
+    if not as_staff:
+        membership = membership_get(user=actor, room_id=room_id)
+        return Acting(membership, membership.role)
+    if not user_may_moderate(actor):
+        raise Forbidden("Only staff with the moderate permission may moderate rooms they are not managing.")
+    try:
+        room = Room.objects.get(pk=room_id)
+    except (Room.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such room.") from None
+    return Acting(Membership(room=room, user=actor, role=Membership.Role.OWNER), ModerationAction.Authority.STAFF)
 
 
 def member_get(*, room_id: int, user_id: int) -> Membership:
@@ -26,7 +92,7 @@ def member_get(*, room_id: int, user_id: int) -> Membership:
         raise NotFound("No such member.") from None
 
 
-def room_ids_for_user(*, user: User) -> set[int]:
+def room_ids_for_user(*, user: "User") -> set[int]:
     return set(Membership.objects.filter(user=user).values_list("room_id", flat=True))
 
 
@@ -42,7 +108,7 @@ def _count(queryset: QuerySet) -> Subquery:
     )
 
 
-def _memberships_with_room_state(*, user: User) -> QuerySet[Membership]:
+def _memberships_with_room_state(*, user: "User") -> QuerySet[Membership]:
     """The user's memberships, annotated with what a Room shows that caller."""
     visible = Message.objects.filter(room_id=OuterRef("room_id"), deleted_at__isnull=True)
     last = visible.order_by("-id")
@@ -72,14 +138,14 @@ def _rooms_from(memberships: list[Membership]) -> list[Room]:
     return rooms
 
 
-def room_list_for_user(*, user: User) -> list[Room]:
+def room_list_for_user(*, user: "User") -> list[Room]:
     """The user's rooms as the caller sees them, most recent activity first."""
     memberships = _memberships_with_room_state(user=user).order_by("-last_activity", "-room_id")
     return _rooms_from(list(memberships))
 
 
-def room_get_for_member(*, user: User, room_id: int) -> Room:
-    """One room as a member sees it (role, unread count, last message), or NotMember."""
+def room_get_for_member(*, user: "User", room_id: int) -> Room:
+    """One room as a member sees it (role, unread count, last message), or NotMember, as membership_get answers."""
     try:
         memberships = list(_memberships_with_room_state(user=user).filter(room_id=int(room_id)))
     except (ValueError, TypeError):

@@ -10,9 +10,9 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from accounts.tickets import ticket_issue
 from chatroom.asgi import application
+from chatroom.realtime.frames import OutgoingFrame
+from chatroom.realtime.hub import Hub
 from conftest import ws_connect
-from messaging.frames import OutgoingFrame
-from messaging.hub import Hub
 from messaging.models import Message
 from rooms import services as room_services
 from rooms.models import Membership

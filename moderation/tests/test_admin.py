@@ -109,17 +109,17 @@ def test_only_staff_reach_the_admin(chat, client, make_user, who):
             assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login")), url
 
 
-def test_the_room_picker_searches_rooms_by_name(chat, moderator_client):
+def test_the_user_picker_searches_users_by_name(chat, moderator_client):
     response = moderator_client.post(
-        reverse("admin:accounts_user_changelist"),
-        {"action": "ban_from_room", "_selected_action": [chat.members[0].id], "index": "0"},
+        reverse("admin:rooms_room_changelist"),
+        {"action": "ban_user", "_selected_action": [chat.room.id], "index": "0"},
     )
     assert response.status_code == 200 and 'data-model-name="roomban"' in response.content.decode()
     found = moderator_client.get(
         reverse("admin:autocomplete"),
-        {"app_label": "rooms", "model_name": "roomban", "field_name": "room", "term": "rand"},
+        {"app_label": "rooms", "model_name": "roomban", "field_name": "user", "term": "member11"},
     )
-    assert found.json()["results"] == [{"id": str(chat.other_room.id), "text": "random"}]
+    assert [result["text"] for result in found.json()["results"]] == ["member11"]
 
 
 def test_the_chat_page_sends_selected_messages_to_the_delete_action(chat, moderator_client):

@@ -2,9 +2,10 @@
 
 from channels.layers import InMemoryChannelLayer
 
-from messaging.events import to_room
-from messaging.frames import OutgoingFrame
-from messaging.hub import CLOSE_RESYNC, HEARTBEAT_EVENT, Hub
+from chatroom.realtime.events import to_room
+from chatroom.realtime.frames import OutgoingFrame
+from chatroom.realtime.hub import HEARTBEAT_EVENT, Hub
+from chatroom.realtime.protocol import CLOSE_RESYNC
 
 
 class FakeSocket:

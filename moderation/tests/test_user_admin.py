@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
-from accounts.services import CLOSE_DEACTIVATED
+from chatroom.realtime.protocol import CLOSE_DEACTIVATED
 from conftest import ws_connect
 from moderation.models import ModerationAction
 from moderation.tests.factories import make_moderator, seed_chat
@@ -15,6 +15,7 @@ from moderation.tests.live import receive_close, receive_until, run_action
 from rooms.models import Membership, RoomBan
 
 CHANGELIST = reverse("admin:accounts_user_changelist")
+ROOMS = reverse("admin:rooms_room_changelist")
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ async def test_deactivation_closes_sockets_revokes_tokens_and_is_logged():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_ban_from_a_room_removes_the_users_sockets_from_it_at_once():
+async def test_banning_a_user_from_a_room_removes_their_sockets_from_it_at_once():
     chat = await database_sync_to_async(seed_chat)(messages=0)
     moderator = await database_sync_to_async(make_moderator)()
     target, bystander = chat.members[1], chat.members[2]
@@ -100,8 +101,8 @@ async def test_ban_from_a_room_removes_the_users_sockets_from_it_at_once():
     client = AsyncClient()
     await client.aforce_login(moderator)
 
-    # The room is picked by autocomplete on the intermediate page, which posts its id.
-    await run_action(client, CHANGELIST, "ban_from_room", [target.id], room=str(chat.room.id), reason="spam")
+    # On the rooms' list; the user is picked by autocomplete on the intermediate page, which posts their id.
+    await run_action(client, ROOMS, "ban_user", [chat.room.id], user=str(target.id), reason="spam")
 
     removed = await receive_until(target_ws, "room.removed")
     assert removed == {"type": "room.removed", "room": chat.room.id, "reason": "banned"}
@@ -122,19 +123,19 @@ async def test_ban_from_a_room_removes_the_users_sockets_from_it_at_once():
         target.id,
     )
 
-    await run_action(client, CHANGELIST, "unban_from_room", [target.id], room=str(chat.room.id), reason="appeal")
+    await run_action(client, ROOMS, "unban_user", [chat.room.id], user=str(target.id), reason="appeal")
     assert not await RoomBan.objects.filter(room=chat.room, user=target).aexists()
     assert await ModerationAction.objects.filter(action="member_unban", reason="appeal").aexists()
     await target_ws.disconnect()
     await bystander_ws.disconnect()
 
 
-def test_ban_needs_a_room(chat, moderator_client):
+def test_ban_needs_a_user(chat, moderator_client):
     target = chat.members[1]
     response = moderator_client.post(
-        CHANGELIST, {"action": "ban_from_room", "_selected_action": [target.id], "apply": "1", "room": "999999"}
+        ROOMS, {"action": "ban_user", "_selected_action": [chat.room.id], "apply": "1", "user": "999999"}
     )
-    assert response.status_code == 200 and response.context["form"].errors["room"]
+    assert response.status_code == 200 and response.context["form"].errors["user"]
     assert Membership.objects.filter(room=chat.room, user=target).exists()
 
 

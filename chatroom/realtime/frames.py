@@ -8,9 +8,18 @@ event, not per recipient, as python-socketio and `websockets.broadcast` do.
 Other servers (and the test client) get the text through ASGI as usual.
 """
 
+import json
 import struct
+from typing import Any
 
+# The ASGI extension, in WebSocket scopes, through which chatroom.server offers
+# `write(bytes) -> bool`: put a prebuilt frame straight on the connection.
 WIRE_EXTENSION = "chatroom.wire"
+
+
+def encode_frame(frame: Any) -> str:
+    """Encode a frame for the wire: compact JSON, non-ASCII kept as is."""
+    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
 
 
 class OutgoingFrame:

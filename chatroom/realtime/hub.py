@@ -25,8 +25,9 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from messaging.events import ROOM_EVENT, USER_EVENT, room_group, user_group
-from messaging.frames import OutgoingFrame
+from chatroom.realtime.events import ROOM_EVENT, USER_EVENT, RoomEnvelope, UserEnvelope, room_group, user_group
+from chatroom.realtime.frames import OutgoingFrame
+from chatroom.realtime.protocol import CLOSE_RESYNC
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +37,10 @@ GROUP_REFRESH_SECONDS = 3600
 # one-second pause before it resubscribes, so that no outage falls between two.
 HEARTBEAT_SECONDS = 0.25
 HEARTBEAT_EVENT = "hub.heartbeat"
-# Close code for sockets that may have missed events: reconnect and catch up. The
-# application's echo of 1012 (service restart), which daphne keeps to itself.
-CLOSE_RESYNC = 4012
 
 
 class Socket(Protocol):
-    """What the hub needs of a connected socket (messaging.consumers.ChatConsumer)."""
+    """What the hub needs of a connected socket (the chat consumer)."""
 
     user_id: int
     room_ids: set[int]
@@ -138,34 +136,40 @@ class Hub:
     # --- Delivery -------------------------------------------------------------
 
     async def deliver(self, event: dict[str, Any]) -> None:
-        if event["type"] == ROOM_EVENT:
+        """Act on one message from the layer: an envelope (chatroom.realtime.events) or a heartbeat."""
+        kind = event.get("type")
+        if kind == ROOM_EVENT:
             await self._deliver_room_event(event)
-        elif event["type"] == USER_EVENT:
+        elif kind == USER_EVENT:
             await self._deliver_user_event(event)
-        elif event["type"] == HEARTBEAT_EVENT:
+        elif kind == HEARTBEAT_EVENT:
             await self._heartbeat_arrived(event["seq"])
+        else:
+            # A publisher and this hub disagree on the envelope (a worker of another
+            # version during a rolling upgrade?): say so loudly, never drop it silently.
+            logger.error("hub: unknown envelope type %r dropped", kind, extra={"event": "hub.unknown_envelope"})
 
-    async def _deliver_room_event(self, event: dict[str, Any]) -> None:
-        room_id, excluded = event["room"], event.get("exclude_user")
-        frame = OutgoingFrame(event["text"])
+    async def _deliver_room_event(self, envelope: RoomEnvelope) -> None:
+        room_id, excluded = envelope["room"], envelope["exclude_user"]
+        frame = OutgoingFrame(envelope["text"])
         sockets = list(self.room_sockets.get(room_id, ()))
         for socket in sockets:
             if socket.user_id != excluded:
                 await self._push(socket, frame)
-        if event.get("drop_room"):
+        if envelope["drop_room"]:
             for socket in sockets:
                 await self.leave(socket, room_id)
 
-    async def _deliver_user_event(self, event: dict[str, Any]) -> None:
-        for socket in list(self.user_sockets.get(event["user"], ())):
-            if event.get("leave_room") is not None:
-                await self.leave(socket, event["leave_room"])
-            if event.get("join_room") is not None:
-                await self.join(socket, event["join_room"])
-            if event.get("text") is not None:
-                await self._push(socket, OutgoingFrame(event["text"]))
-            if event.get("close_code") is not None:
-                await socket.close(code=event["close_code"])
+    async def _deliver_user_event(self, envelope: UserEnvelope) -> None:
+        for socket in list(self.user_sockets.get(envelope["user"], ())):
+            if envelope["leave_room"] is not None:
+                await self.leave(socket, envelope["leave_room"])
+            if envelope["join_room"] is not None:
+                await self.join(socket, envelope["join_room"])
+            if envelope["text"] is not None:
+                await self._push(socket, OutgoingFrame(envelope["text"]))
+            if envelope["close_code"] is not None:
+                await socket.close(code=envelope["close_code"])
 
     @staticmethod
     async def _push(socket: Socket, frame: OutgoingFrame) -> None:

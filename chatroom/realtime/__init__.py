@@ -1,0 +1,11 @@
+"""
+The realtime kernel: what every app needs to reach sockets, and nothing of any app.
+
+- protocol: every server frame, typed, built in one place; the close codes.
+- frames: a frame encoded once for all its recipients (and the server's wire extension).
+- events: group names, the envelopes services publish, publishing after commit.
+- hub: one channel-layer subscriber per process, fanning envelopes out to local sockets.
+- presence: who is online, on any worker.
+
+It imports no app (import-linter holds it: `make lint`); the apps import it.
+"""

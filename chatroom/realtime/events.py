@@ -1,0 +1,111 @@
+"""
+Group names, the envelopes services publish, and how they are published.
+
+Every event goes to one of two kinds of channel-layer group: `room.<id>` (all
+sockets in a room) or `user.<id>` (all sockets of a user). Each process has one
+subscriber to those groups, the hub (chatroom.realtime.hub), which writes the
+frame to its local sockets. A frame (built by chatroom.realtime.protocol) is
+JSON-encoded once, here, when it is published; the envelope around it tells the
+hub whom it is for and what to do with the subscriptions.
+
+Only services publish, and only after their transaction commits.
+"""
+
+from collections.abc import Iterable
+from typing import Literal, TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from chatroom.realtime.frames import encode_frame
+from chatroom.realtime.protocol import ServerFrame
+
+ROOM_EVENT = "hub.room"
+USER_EVENT = "hub.user"
+
+
+class RoomEnvelope(TypedDict):
+    """A frame for every socket in a room."""
+
+    type: Literal["hub.room"]
+    room: int
+    text: str
+    # Skip this user's sockets (typing and presence are not echoed to their author).
+    exclude_user: int | None
+    # Unsubscribe every socket from the room after the frame (the room was deleted).
+    drop_room: bool
+
+
+class UserEnvelope(TypedDict):
+    """A frame, a subscription change or a close for every socket of a user."""
+
+    type: Literal["hub.user"]
+    user: int
+    text: str | None
+    # Subscribe the user's sockets to this room before the frame.
+    join_room: int | None
+    # Unsubscribe them from this room before the frame.
+    leave_room: int | None
+    # Close them with this code after the frame.
+    close_code: int | None
+
+
+Envelope = RoomEnvelope | UserEnvelope
+# (group, envelope): what a service publishes.
+Event = tuple[str, Envelope]
+
+
+def room_group(room_id: int) -> str:
+    return f"room.{room_id}"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def to_room(room_id: int, frame: ServerFrame, *, exclude_user: int | None = None, drop_room: bool = False) -> Event:
+    """An event for every socket in the room."""
+    envelope: RoomEnvelope = {
+        "type": ROOM_EVENT,
+        "room": room_id,
+        "text": encode_frame(frame),
+        "exclude_user": exclude_user,
+        "drop_room": drop_room,
+    }
+    return room_group(room_id), envelope
+
+
+def to_user(
+    user_id: int,
+    frame: ServerFrame | None = None,
+    *,
+    join_room: int | None = None,
+    leave_room: int | None = None,
+    close_code: int | None = None,
+) -> Event:
+    """An event for every socket of a user."""
+    envelope: UserEnvelope = {
+        "type": USER_EVENT,
+        "user": user_id,
+        "text": encode_frame(frame) if frame is not None else None,
+        "join_room": join_room,
+        "leave_room": leave_room,
+        "close_code": close_code,
+    }
+    return user_group(user_id), envelope
+
+
+async def publish_now(events: Iterable[Event]) -> None:
+    """Send events to the channel layer; for things that are not stored (typing, presence)."""
+    layer = get_channel_layer()
+    for group, envelope in events:
+        await layer.group_send(group, envelope)
+
+
+def publish_on_commit(events: Iterable[Event]) -> None:
+    """Publish events once the current transaction commits, so nobody hears of what was not stored."""
+    events = list(events)
+    if events:
+        # robust: the write stands even if the push fails; clients recover by id.
+        transaction.on_commit(lambda: async_to_sync(publish_now)(events), robust=True)

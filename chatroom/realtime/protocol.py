@@ -1,0 +1,225 @@
+"""
+The server's half of the WebSocket protocol (docs/PROTOCOL.md): one builder
+per server frame, each typed to match the contract, and the close codes.
+
+Every frame a socket receives is built here and nowhere else, so the contract
+has one home: a new frame is one TypedDict, one builder, one line in
+FRAME_TYPES, one event test (chatroom/tests/test_events.py) and one doc line.
+The objects inside frames (User, Room, Message) arrive already serialized by
+the apps' serializers; this module imports no app.
+"""
+
+from typing import Literal, NotRequired, TypedDict
+
+# --- Close codes -------------------------------------------------------------
+
+# The handshake was not authenticated (no session, an unknown or spent ticket).
+CLOSE_UNAUTHENTICATED = 4401
+# The user was deactivated by a moderator: do not reconnect.
+CLOSE_DEACTIVATED = 4403
+# The server may have lost pushes (its channel layer was unreachable): reconnect and catch up.
+CLOSE_RESYNC = 4012
+
+# --- Objects inside frames, as the apps' serializers render them --------------
+
+
+class UserData(TypedDict):
+    id: int
+    username: str
+    avatar: str | None
+    date_joined: str
+
+
+class MessageData(TypedDict):
+    id: int
+    room: int
+    author: UserData
+    body: str
+    created_at: str
+    client_id: str | None
+
+
+class RoomData(TypedDict):
+    id: int
+    name: str
+    description: str
+    avatar: str | None
+    owner: UserData
+    invite_code: str
+    role: str
+    member_count: int
+    unread_count: int
+    last_message: MessageData | None
+    created_at: str
+
+
+# --- Server frames ---------------------------------------------------------------
+
+RemovalReason = Literal["left", "kicked", "banned"]
+
+
+class HelloFrame(TypedDict):
+    type: Literal["hello"]
+    user: UserData
+    rooms: list[int]
+
+
+class AckFrame(TypedDict):
+    type: Literal["ack"]
+    client_id: str | None
+    message: MessageData
+
+
+class MessageNewFrame(TypedDict):
+    type: Literal["message.new"]
+    message: MessageData
+
+
+class MessageDeletedFrame(TypedDict):
+    type: Literal["message.deleted"]
+    room: int
+    message_id: int
+
+
+class MemberJoinedFrame(TypedDict):
+    type: Literal["member.joined"]
+    room: int
+    user: UserData
+
+
+class MemberLeftFrame(TypedDict):
+    type: Literal["member.left"]
+    room: int
+    user: UserData
+    reason: RemovalReason
+
+
+class RoomAddedFrame(TypedDict):
+    type: Literal["room.added"]
+    room: RoomData
+
+
+class RoomUpdatedFrame(TypedDict):
+    type: Literal["room.updated"]
+    room: RoomData
+
+
+class RoomRemovedFrame(TypedDict):
+    type: Literal["room.removed"]
+    room: int
+    reason: Literal["left", "kicked", "banned", "deleted"]
+
+
+class TypingFrame(TypedDict):
+    type: Literal["typing"]
+    room: int
+    user: UserData
+
+
+class PresenceFrame(TypedDict):
+    type: Literal["presence"]
+    room: int
+    user: UserData
+    online: bool
+
+
+class ErrorFrame(TypedDict):
+    type: Literal["error"]
+    code: str
+    detail: str
+    client_id: str | None
+    retry_after_ms: NotRequired[int]
+
+
+class PongFrame(TypedDict):
+    type: Literal["pong"]
+
+
+ServerFrame = (
+    HelloFrame
+    | AckFrame
+    | MessageNewFrame
+    | MessageDeletedFrame
+    | MemberJoinedFrame
+    | MemberLeftFrame
+    | RoomAddedFrame
+    | RoomUpdatedFrame
+    | RoomRemovedFrame
+    | TypingFrame
+    | PresenceFrame
+    | ErrorFrame
+    | PongFrame
+)
+
+# Frame type -> its schema; the event tests check every published frame against it.
+FRAME_TYPES: dict[str, type] = {
+    "hello": HelloFrame,
+    "ack": AckFrame,
+    "message.new": MessageNewFrame,
+    "message.deleted": MessageDeletedFrame,
+    "member.joined": MemberJoinedFrame,
+    "member.left": MemberLeftFrame,
+    "room.added": RoomAddedFrame,
+    "room.updated": RoomUpdatedFrame,
+    "room.removed": RoomRemovedFrame,
+    "typing": TypingFrame,
+    "presence": PresenceFrame,
+    "error": ErrorFrame,
+    "pong": PongFrame,
+}
+
+
+def hello(*, user: UserData, rooms: list[int]) -> HelloFrame:
+    return {"type": "hello", "user": user, "rooms": rooms}
+
+
+def ack(*, client_id: str | None, message: MessageData) -> AckFrame:
+    return {"type": "ack", "client_id": client_id, "message": message}
+
+
+def message_new(*, message: MessageData) -> MessageNewFrame:
+    return {"type": "message.new", "message": message}
+
+
+def message_deleted(*, room: int, message_id: int) -> MessageDeletedFrame:
+    return {"type": "message.deleted", "room": room, "message_id": message_id}
+
+
+def member_joined(*, room: int, user: UserData) -> MemberJoinedFrame:
+    return {"type": "member.joined", "room": room, "user": user}
+
+
+def member_left(*, room: int, user: UserData, reason: RemovalReason) -> MemberLeftFrame:
+    return {"type": "member.left", "room": room, "user": user, "reason": reason}
+
+
+def room_added(*, room: RoomData) -> RoomAddedFrame:
+    return {"type": "room.added", "room": room}
+
+
+def room_updated(*, room: RoomData) -> RoomUpdatedFrame:
+    return {"type": "room.updated", "room": room}
+
+
+def room_removed(*, room: int, reason: Literal["left", "kicked", "banned", "deleted"]) -> RoomRemovedFrame:
+    return {"type": "room.removed", "room": room, "reason": reason}
+
+
+def typing(*, room: int, user: UserData) -> TypingFrame:
+    return {"type": "typing", "room": room, "user": user}
+
+
+def presence(*, room: int, user: UserData, online: bool) -> PresenceFrame:
+    return {"type": "presence", "room": room, "user": user, "online": online}
+
+
+def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int | None = None) -> ErrorFrame:
+    """An `error` frame; `retry_after_ms` only on `rate_limited` (docs/PROTOCOL.md, Decisions)."""
+    frame: ErrorFrame = {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+    if retry_after_ms is not None:
+        frame["retry_after_ms"] = retry_after_ms
+    return frame
+
+
+def pong() -> PongFrame:
+    return {"type": "pong"}
