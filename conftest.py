@@ -1,4 +1,8 @@
-"""Fixtures shared by every app's tests: users, API clients and WebSocket clients."""
+"""
+Fixtures shared by every app's tests: users, rooms, API clients, WebSocket
+clients, a seeded chat and a moderator, and a record of what services publish.
+The factories and helpers behind them are in chatroom.testing.
+"""
 
 import itertools
 import json
@@ -12,8 +16,11 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tickets import ticket_issue
 from chatroom.ratelimit import reset_memory_buckets
+from chatroom.realtime.events import Envelope
+from chatroom.testing.factories import UserFactory
+from chatroom.testing.protocol import frame_schema_errors, schema_errors
+from chatroom.testing.seed import make_moderator, seed_chat
 
-PASSWORD = "correct-horse-battery-staple"
 ORIGIN = (b"origin", b"http://127.0.0.1")
 _names = itertools.count()
 
@@ -36,8 +43,10 @@ def _fresh_shared_state():
 
 @pytest.fixture
 def make_user(db):
+    """Make a user (password PASSWORD) named `username`, or user<n>."""
+
     def make(username: str | None = None, **extra) -> User:
-        return User.objects.create_user(username=username or f"user{next(_names)}", password=PASSWORD, **extra)
+        return UserFactory(username=username or f"user{next(_names)}", **extra)
 
     return make
 
@@ -85,14 +94,57 @@ class PublishedEvents(list):
 
 @pytest.fixture
 def published(monkeypatch) -> PublishedEvents:
-    """Record every event published to the channel layer (services publish after commit)."""
+    """
+    Record every event published to the channel layer (services publish after
+    commit), and check each against the protocol: a typed envelope around a
+    frame exactly as chatroom.realtime.protocol builds it. A mismatch fails the
+    test at teardown (publishing after commit swallows errors, by design).
+    """
     layer = get_channel_layer()
     recorded = PublishedEvents()
+    mismatches: list[str] = []
     original = layer.group_send
 
     async def recording_group_send(group, message):
+        mismatches.extend(schema_errors(message, Envelope, "envelope"))
+        if message.get("text") is not None:
+            mismatches.extend(frame_schema_errors(json.loads(message["text"])))
         recorded.append((group, message))
         await original(group, message)
 
     monkeypatch.setattr(layer, "group_send", recording_group_send)
-    return recorded
+    yield recorded
+    assert not mismatches, f"published events that do not match the protocol: {mismatches}"
+
+
+@pytest.fixture
+def room(make_user, django_capture_on_commit_callbacks):
+    """A room "general" created by its owner, "owner", through the service."""
+    from rooms.services import room_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return room_create(owner=make_user("owner"), name="general")
+
+
+@pytest.fixture
+def member(room, make_user, django_capture_on_commit_callbacks):
+    """A member, "member", of `room`, joined by its invite code."""
+    from rooms.services import room_join
+
+    user = make_user("member")
+    with django_capture_on_commit_callbacks(execute=True):
+        room_join(user=user, invite_code=room.invite_code)
+    return user
+
+
+@pytest.fixture
+def chat(db):
+    """A seeded chat (chatroom.testing.seed): two rooms, three members, 150 messages, a ban."""
+    return seed_chat(messages=150)
+
+
+@pytest.fixture
+def moderator_client(client, db):
+    """A Django test client logged in as a staff user of the Moderators group."""
+    client.force_login(make_moderator())
+    return client

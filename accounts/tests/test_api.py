@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import is_password_usable
 from PIL import Image
 
 from accounts.models import User
-from conftest import PASSWORD
+from chatroom.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

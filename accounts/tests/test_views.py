@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 
 from accounts.models import User
-from conftest import PASSWORD
+from chatroom.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -2,6 +2,7 @@
 
 from channels.layers import InMemoryChannelLayer
 
+from chatroom.realtime import protocol
 from chatroom.realtime.events import to_room
 from chatroom.realtime.frames import OutgoingFrame
 from chatroom.realtime.hub import HEARTBEAT_EVENT, Hub
@@ -30,13 +31,14 @@ class NetworkLayer:
 
     def __init__(self, *, down: bool = False):
         self.down = down
+        self.discarded: list[str] = []
 
     async def group_add(self, group: str, channel: str) -> None:
         if self.down:
             raise ConnectionError("Redis is restarting")
 
     async def group_discard(self, group: str, channel: str) -> None:
-        pass
+        self.discarded.append(group)
 
 
 async def hub_with(*sockets: FakeSocket, layer=None) -> Hub:
@@ -51,6 +53,29 @@ async def test_a_failing_socket_does_not_cost_the_others_their_frame():
     hub = await hub_with(first, failing, last)
     await hub.deliver(to_room(1, {"type": "message.new"})[1])
     assert len(first.pushed) == len(last.pushed) == 1
+
+
+async def test_drop_room_unsubscribes_every_socket_from_a_deleted_room_after_its_frame():
+    first, second = FakeSocket(1), FakeSocket(2)
+    hub = await hub_with(first, second)
+    await hub.join(first, 2)
+    await hub.deliver(to_room(1, protocol.room_removed(room=1, reason="deleted"), drop_room=True)[1])
+    assert len(first.pushed) == len(second.pushed) == 1  # the removal itself reaches everyone
+    # Anything published to the room afterwards (a late push) reaches no socket.
+    await hub.deliver(to_room(1, protocol.message_deleted(room=1, message_id=5))[1])
+    assert len(first.pushed) == len(second.pushed) == 1
+    assert first.room_ids == {2} and second.room_ids == set() and 1 not in hub.room_sockets
+    assert hub.layer.discarded == ["room.1"]  # and the process no longer listens to it
+    await hub.deliver(to_room(2, protocol.message_deleted(room=2, message_id=6))[1])
+    assert len(first.pushed) == 2
+
+
+async def test_an_unknown_envelope_is_logged_as_an_error(caplog):
+    socket = FakeSocket(1)
+    hub = await hub_with(socket)
+    await hub.deliver({"type": "hub.something_new", "room": 1})
+    assert socket.pushed == []
+    assert [r.levelname for r in caplog.records if "unknown envelope" in r.getMessage()] == ["ERROR"]
 
 
 async def test_heartbeats_in_sequence_leave_sockets_alone():

@@ -9,7 +9,8 @@ from django.views.static import serve
 from PIL import Image
 from rest_framework.test import APIClient
 
-from conftest import PASSWORD
+from accounts.models import User
+from chatroom.testing.factories import PASSWORD
 from messaging.models import Message
 from rooms.services import room_create
 
@@ -32,7 +33,7 @@ def test_forged_identity_fields_are_ignored(api, make_user):
 
 def test_passwords_are_stored_hashed_with_the_production_hasher(make_user, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
-    user = make_user()
+    user = User.objects.create_user(username="hashed", password=PASSWORD)
     assert PASSWORD not in user.password
     assert identify_hasher(user.password).algorithm == "pbkdf2_sha256"
 

@@ -3,24 +3,13 @@ from channels.db import database_sync_to_async
 from django.test import AsyncClient
 from django.urls import reverse
 
+from chatroom.testing.live import receive_until, run_action
+from chatroom.testing.seed import make_moderator, seed_chat
 from conftest import ws_connect
 from messaging.models import Message
 from moderation.models import ModerationAction
-from moderation.tests.factories import make_moderator, seed_chat
-from moderation.tests.live import receive_until, run_action
 
 CHANGELIST = reverse("admin:messaging_message_changelist")
-
-
-@pytest.fixture
-def chat(db):
-    return seed_chat(messages=150)
-
-
-@pytest.fixture
-def moderator_client(client, db):
-    client.force_login(make_moderator())
-    return client
 
 
 def test_a_page_of_100_messages_costs_a_fixed_number_of_queries(chat, moderator_client, django_assert_max_num_queries):

@@ -1,14 +1,9 @@
 import pytest
 
 from messaging.models import Message
-from rooms.services import room_create, room_join
+from rooms.services import room_join
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def room(make_user):
-    return room_create(owner=make_user("owner"), name="general")
 
 
 def url(room, suffix="messages/"):

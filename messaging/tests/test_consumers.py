@@ -103,6 +103,39 @@ async def test_ticket_is_single_use(make_user):
     await first.disconnect()
 
 
+def login_session_of(user) -> str:
+    """A stored session of `user`, as Django's login would make it; its key."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+async def test_a_ticket_wins_over_a_session_cookie(make_user):
+    """An API client's ticket names who it is, whatever cookie the browser it runs in holds."""
+    cookie_user, ticket_user = await db(make_user)("cookie"), await db(make_user)("ticket")
+    key = await db(login_session_of)(cookie_user)
+    ticket = await db(ticket_issue)(user=ticket_user)
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/chat/?ticket={ticket}",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
+    )
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from())["user"]["id"] == ticket_user.id
+    await ws.disconnect()
+    # A spent ticket does not fall back to the cookie either: unauthenticated.
+    ws = WebsocketCommunicator(
+        application,
+        f"/ws/chat/?ticket={ticket}",
+        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
+    )
+    assert (await ws.connect())[0]
+    assert (await ws.receive_output(timeout=2))["code"] == 4401
+
+
 async def test_session_cookie_authenticates(make_user):
     user = await db(make_user)()
 

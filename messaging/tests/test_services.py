@@ -6,21 +6,9 @@ from messaging.models import Message
 from messaging.selectors import message_history
 from messaging.services import SendRequest
 from rooms.models import Membership
-from rooms.services import room_create, room_join
+from rooms.services import room_join
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def room(make_user):
-    return room_create(owner=make_user("owner"), name="general")
-
-
-@pytest.fixture
-def member(room, make_user):
-    user = make_user("member")
-    room_join(user=user, invite_code=room.invite_code)
-    return user
 
 
 def test_send_stores_then_publishes_after_commit(room, published, django_capture_on_commit_callbacks):
@@ -77,6 +65,47 @@ def test_send_rate_limit_allows_a_burst_then_refuses(room, settings):
         services.message_send(author=room.owner, room_id=room.id, body="one too many")
     assert 99_000 < refused.value.retry_after_ms <= 100_000
     assert Message.objects.count() == 20
+
+
+def test_a_repeated_client_id_spends_no_rate_budget(room, settings):
+    """A client retrying after a timeout must never be refused for it (docs/PROTOCOL.md, Decisions)."""
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 3
+    originals = [
+        services.message_send(author=room.owner, room_id=room.id, body=f"m{i}", client_id=f"c{i}") for i in range(3)
+    ]
+    for _ in range(5):
+        for i, original in enumerate(originals):
+            again = services.message_send(author=room.owner, room_id=room.id, body=f"m{i}", client_id=f"c{i}")
+            assert not again.created and again.message.id == original.message.id
+    with pytest.raises(RateLimited):  # the budget itself is spent by the three real sends
+        services.message_send(author=room.owner, room_id=room.id, body="new", client_id="c9")
+
+
+@pytest.mark.parametrize("alone", [True, False], ids=["alone", "in a batch"])
+def test_a_concurrent_send_of_the_same_client_id_answers_with_the_stored_one(room, member, monkeypatch, alone):
+    """
+    Two sends of one client_id racing: both look, neither finds it, one inserts
+    first. The other's INSERT then violates the unique constraint and must be
+    answered with the message the first stored, never with an error.
+    """
+    raced = services.message_send(author=member, room_id=room.id, body="first", client_id="dup").message
+    lookup = services._messages_by_client_id
+    calls = []
+
+    def lookup_that_misses_once(requests):
+        calls.append(requests)
+        return {} if len(calls) == 1 else lookup(requests)
+
+    monkeypatch.setattr(services, "_messages_by_client_id", lookup_that_misses_once)
+    requests = [SendRequest(member, room.id, "second", "dup")]
+    if not alone:
+        requests.append(SendRequest(room.owner, room.id, "other", "o1"))
+    results = services.message_send_many(requests=requests)
+    assert len(calls) >= 2  # the miss, then the looks after the conflict
+    assert not results[0].created and results[0].message.id == raced.id
+    if not alone:
+        assert results[1].created and results[1].message.body == "other"
+    assert Message.objects.filter(client_id="dup").count() == 1
 
 
 def test_batch_answers_each_request_in_order(room, member, make_user):

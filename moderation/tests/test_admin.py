@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from chatroom.testing.seed import make_moderator, seed_chat
 from messaging.models import Message
 from moderation.models import ModerationAction
-from moderation.tests.factories import make_moderator, seed_chat
 from rooms import services
 
 LOG = reverse("admin:moderation_moderationaction_changelist")
@@ -38,12 +38,6 @@ def chat(db):
         for i in range(150)
     )
     return chat
-
-
-@pytest.fixture
-def moderator_client(client, db):
-    client.force_login(make_moderator())
-    return client
 
 
 def test_every_admin_list_loads_for_a_moderator(chat, moderator_client, django_assert_max_num_queries):

@@ -7,11 +7,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from chatroom.exceptions import Conflict, Forbidden, NotFound, NotMember
 from chatroom.realtime.protocol import CLOSE_DEACTIVATED
-from conftest import PASSWORD
+from chatroom.testing.factories import PASSWORD
+from chatroom.testing.seed import make_moderator
 from messaging.services import message_delete, message_send
 from moderation.models import ModerationAction
 from moderation.services import user_deactivate, user_reactivate
-from moderation.tests.factories import make_moderator
 from rooms import services
 from rooms.models import Membership, Room, RoomBan
 

@@ -8,10 +8,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from chatroom.realtime.protocol import CLOSE_DEACTIVATED
+from chatroom.testing.live import receive_close, receive_until, run_action
+from chatroom.testing.seed import make_moderator, seed_chat
 from conftest import ws_connect
 from moderation.models import ModerationAction
-from moderation.tests.factories import make_moderator, seed_chat
-from moderation.tests.live import receive_close, receive_until, run_action
 from rooms.models import Membership, RoomBan
 
 CHANGELIST = reverse("admin:accounts_user_changelist")
@@ -21,12 +21,6 @@ ROOMS = reverse("admin:rooms_room_changelist")
 @pytest.fixture
 def chat(db):
     return seed_chat(members=120, messages=10)
-
-
-@pytest.fixture
-def moderator_client(client, db):
-    client.force_login(make_moderator())
-    return client
 
 
 def test_user_pages_load_with_bounded_queries(chat, moderator_client, django_assert_max_num_queries):

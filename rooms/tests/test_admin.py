@@ -3,11 +3,11 @@ from channels.db import database_sync_to_async
 from django.test import AsyncClient
 from django.urls import reverse
 
+from chatroom.testing.live import receive_until, run_action
+from chatroom.testing.seed import make_moderator, seed_chat
 from conftest import ws_connect
 from messaging.models import Message
 from moderation.models import ModerationAction
-from moderation.tests.factories import make_moderator, seed_chat
-from moderation.tests.live import receive_until, run_action
 from rooms.models import Membership, Room, RoomBan
 
 ROOMS = reverse("admin:rooms_room_changelist")
@@ -18,12 +18,6 @@ BANS = reverse("admin:rooms_roomban_changelist")
 @pytest.fixture
 def chat(db):
     return seed_chat(members=120, messages=300)
-
-
-@pytest.fixture
-def moderator_client(client, db):
-    client.force_login(make_moderator())
-    return client
 
 
 def test_list_pages_load_with_bounded_queries(chat, moderator_client, django_assert_max_num_queries):

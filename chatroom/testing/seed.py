@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
 from accounts.models import User
-from conftest import PASSWORD
+from chatroom.testing.factories import PASSWORD
 from messaging.models import Message
 from moderation.roles import MODERATOR_PERMISSIONS, MODERATORS_GROUP
 from rooms import services as room_services

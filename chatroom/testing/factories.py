@@ -1,0 +1,61 @@
+"""factory_boy factories for the chat's models: the shortest way to a user, a room, a member or a message."""
+
+import factory
+from django.contrib.auth.hashers import MD5PasswordHasher
+
+from accounts.models import User
+from messaging.models import Message
+from rooms.models import Membership, Room
+
+PASSWORD = "correct-horse-battery-staple"
+# Hashed once, with the fast hasher the tests configure (conftest.py): hashing per
+# user with the production hasher would dominate tests that make hundreds.
+_PASSWORD_HASH = MD5PasswordHasher().encode(PASSWORD, "factorysalt")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A user whose password is PASSWORD."""
+
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = _PASSWORD_HASH
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    """A room with its owner as first member, written directly (no events): use rooms.services to test them."""
+
+    class Meta:
+        model = Room
+
+    name = factory.Sequence(lambda n: f"room {n}")
+    owner = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def owner_membership(room, create, extracted, **kwargs):
+        if create:
+            Membership.objects.create(room=room, user=room.owner, role=Membership.Role.OWNER)
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A plain member of a room."""
+
+    class Meta:
+        model = Membership
+
+    room = factory.SubFactory(RoomFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Membership.Role.MEMBER
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    """A stored message (no push): the author should be a member of the room."""
+
+    class Meta:
+        model = Message
+
+    room = factory.SubFactory(RoomFactory)
+    author = factory.SelfAttribute("room.owner")
+    body = factory.Sequence(lambda n: f"message {n}")
