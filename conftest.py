@@ -6,6 +6,7 @@ The factories and helpers behind them are in chatroom.testing.
 
 import itertools
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 from channels.layers import channel_layers, get_channel_layer
@@ -13,13 +14,15 @@ from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from accounts.models import User
 from accounts.tickets import ticket_issue
 from chatroom.ratelimit import reset_memory_buckets
 from chatroom.realtime.events import Envelope
 from chatroom.testing.factories import UserFactory
 from chatroom.testing.protocol import frame_schema_errors, schema_errors
 from chatroom.testing.seed import make_moderator, seed_chat
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 _names = itertools.count()
@@ -45,7 +48,7 @@ def _fresh_shared_state():
 def make_user(db):
     """Make a user (password PASSWORD) named `username`, or user<n>."""
 
-    def make(username: str | None = None, **extra) -> User:
+    def make(username: str | None = None, **extra) -> "User":
         return UserFactory(username=username or f"user{next(_names)}", **extra)
 
     return make
@@ -56,7 +59,7 @@ def api():
     """An API client; `api.as_user(user)` authenticates it with a JWT like a real client."""
     client = APIClient()
 
-    def as_user(user: User) -> APIClient:
+    def as_user(user: "User") -> APIClient:
         from rest_framework_simplejwt.tokens import RefreshToken
 
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
@@ -66,7 +69,7 @@ def api():
     return client
 
 
-async def ws_connect(user: User | None = None, *, ticket: str | None = None, origin=ORIGIN) -> WebsocketCommunicator:
+async def ws_connect(user: "User | None" = None, *, ticket: str | None = None, origin=ORIGIN) -> WebsocketCommunicator:
     """Open /ws/chat/ through the real ASGI application (routing, origin check, auth)."""
     from channels.db import database_sync_to_async
 

@@ -18,8 +18,10 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bench.servers import Target
+if TYPE_CHECKING:
+    from bench.servers import Target
 
 
 class ApiError(RuntimeError):
@@ -44,7 +46,7 @@ def api(base_url: str, method: str, path: str, body: dict | None = None, token: 
 
 @dataclass
 class Population:
-    target: Target
+    target: "Target"
     tokens: list[str]  # per user; empty on the reference
     user_ids: list[int]
     small_rooms: list[int]
@@ -106,7 +108,7 @@ class Population:
         return targets
 
 
-def populate(target: Target, *, users: int, room_users: int) -> Population:
+def populate(target: "Target", *, users: int, room_users: int) -> Population:
     """Register the users and put them in their small rooms (chat), or make up ids (reference)."""
     small_room_count = users // room_users
     run = secrets.token_hex(3)

@@ -20,10 +20,13 @@ from array import array
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bench.loadgen import WorkerPool
 from bench.population import Population, populate
 from bench.servers import Target, usage
+
+if TYPE_CHECKING:
+    from bench.loadgen import WorkerPool
 
 STOP_P99_MS = 100.0
 SCENARIOS = ("storm", "idle", "many-rooms", "fan-out")  # storm, idle and many-rooms run together
@@ -89,7 +92,7 @@ def latency_summary(raw: list[bytes]) -> dict[str, float]:
 class Bench:
     def __init__(
         self,
-        pool: WorkerPool,
+        pool: "WorkerPool",
         size: Size,
         progress,
         scenarios: frozenset[str] = frozenset(SCENARIOS),

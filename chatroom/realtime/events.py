@@ -12,14 +12,16 @@ Only services publish, and only after their transaction commits.
 """
 
 from collections.abc import Iterable
-from typing import Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from chatroom.realtime.frames import encode_frame
-from chatroom.realtime.protocol import ServerFrame
+
+if TYPE_CHECKING:
+    from chatroom.realtime.protocol import ServerFrame
 
 ROOM_EVENT = "hub.room"
 USER_EVENT = "hub.user"
@@ -64,7 +66,7 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def to_room(room_id: int, frame: ServerFrame, *, exclude_user: int | None = None, drop_room: bool = False) -> Event:
+def to_room(room_id: int, frame: "ServerFrame", *, exclude_user: int | None = None, drop_room: bool = False) -> Event:
     """An event for every socket in the room."""
     envelope: RoomEnvelope = {
         "type": ROOM_EVENT,
@@ -78,7 +80,7 @@ def to_room(room_id: int, frame: ServerFrame, *, exclude_user: int | None = None
 
 def to_user(
     user_id: int,
-    frame: ServerFrame | None = None,
+    frame: "ServerFrame | None" = None,
     *,
     join_room: int | None = None,
     leave_room: int | None = None,
