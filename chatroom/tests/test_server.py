@@ -133,7 +133,7 @@ async def connection(server):
 # --- The fast path ---------------------------------------------------------------
 
 
-def test_websocket_scopes_carry_the_extension_and_plain_daphne_options_are_amended(server):
+async def test_websocket_scopes_carry_the_extension_and_plain_daphne_options_are_amended(server):
     opened = Connection(server)
     assert callable(opened.write)
     assert opened.protocol.failByDrop is False  # protocol errors close with a code, not a dropped connection
