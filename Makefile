@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on unless the environment says otherwise.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-unit test-mariadb test-stack test-browser lint bench system-deps clean
+.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench lint bench system-deps clean
 
 # Debian packages that mysqlclient needs to compile; installed only when missing.
 system-deps:
@@ -29,8 +29,9 @@ run: $(BIN)/.installed
 	$(BIN)/python -m chatroom.server -b $(HOST) -p $(PORT) chatroom.asgi:application
 
 # Every test: lint, the suite on the embedded default, the suite again on MariaDB +
-# Redis, the stack tests (nginx + two daphne workers) and the browser tests.
-test: lint test-unit test-mariadb test-stack test-browser
+# Redis, the stack tests (nginx + two daphne workers), the browser tests and the
+# benchmark tool's own smoke test.
+test: lint test-unit test-mariadb test-stack test-browser test-bench
 
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest
@@ -62,6 +63,11 @@ $(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
 
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+# The benchmark tool against the reference server, small (seconds): it still counts every
+# delivery. Needs psutil and websockets only (requirements-dev.txt), not the plotting tools.
+test-bench: $(BIN)/.installed
+	$(BIN)/pytest bench/tests
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -28,6 +28,7 @@ from bench import report
 from bench.loadgen import WorkerPool, default_worker_count
 from bench.runner import FULL, QUICK, SCENARIOS, Bench
 from bench.servers import BENCH_SETTINGS, ROOT, start_embedded, start_reference, start_stack
+from testbed.processes import BENCH_PORTS
 
 ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w", "uvicorn-1w")
 DEFAULT_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w")
@@ -122,7 +123,8 @@ def run_stack_under_backends(targets: list[str], args: argparse.Namespace) -> li
         *(["--steps", args.steps] if args.steps else []),
         *(["--profile", str(args.profile.resolve())] if args.profile else []),
     ]
-    env = {**os.environ, "TEST_PORT_MIN": "29000", "TEST_PORT_MAX": "29999"}
+    low, high = BENCH_PORTS
+    env = {**os.environ, "TEST_PORT_MIN": str(low), "TEST_PORT_MAX": str(high), "PYTHON": sys.executable}
     try:
         subprocess.run(command, cwd=ROOT, env=env, check=True)  # noqa: S603 (our own command line)
         return json.loads(path.read_text())

@@ -6,22 +6,18 @@ scripts/with-test-backends.sh (see bench.runner).
 """
 
 import os
-import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
+from testbed.processes import BENCH_PORTS, HOST, Server, spare_port
+
 ROOT = Path(__file__).resolve().parent.parent
-PORTS = range(29000, 30000)
 
 # Settings for the benchmark's server (all documented in .env.example). The
 # fan-out scenario has 10 users send up to 20 messages a second each, above the
@@ -35,29 +31,6 @@ BENCH_SETTINGS = {
     "CHAT_WS_TICKET_TTL": "300",
     "DJANGO_LOG_LEVEL": "WARNING",
 }
-
-
-def spare_port() -> int:
-    for port in random.sample(PORTS, len(PORTS)):
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no spare port in 29000-29999")
-
-
-def wait_listening(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server on port {port} exited with {process.returncode}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError(f"server on port {port} did not listen within {timeout:.0f}s")
 
 
 @dataclass
@@ -88,7 +61,7 @@ class Target:
     name: str
     kind: str  # "chat" or "reference"
     ports: list[int]
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
     backend_pids: list[int] = field(default_factory=list)  # MariaDB and Redis, reported apart
     workdir: tempfile.TemporaryDirectory | None = None
     description: str = ""
@@ -97,27 +70,20 @@ class Target:
 
     @property
     def pids(self) -> list[int]:
-        return [p.pid for p in self.processes]
+        return [server.process.pid for server in self.servers if server.process]
 
     def base_url(self, index: int = 0) -> str:
-        return f"http://127.0.0.1:{self.ports[index % len(self.ports)]}"
+        return f"http://{HOST}:{self.ports[index % len(self.ports)]}"
 
     def check_running(self) -> None:
         """Fail loudly if a server process has died (its log is kept in bench/results/)."""
-        for process in self.processes:
-            if process.poll() is not None:
-                raise RuntimeError(f"{self.name}: server process {process.pid} exited with {process.returncode}")
+        for server in self.servers:
+            if not server.running:
+                raise RuntimeError(f"{self.name}: server process exited with {server.process.returncode}")
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for server in self.servers:
+            server.stop()
         if self.workdir is not None:
             log = Path(self.workdir.name) / "server.log"
             if log.exists():  # kept for a look after the run
@@ -127,13 +93,19 @@ class Target:
 
 
 def start_reference() -> Target:
-    port = spare_port()
-    process = subprocess.Popen(  # noqa: S603 (our own command line)
-        [sys.executable, "-m", "bench.reference", "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL
+    workdir = tempfile.TemporaryDirectory(prefix="chat-bench-")
+    port = spare_port(BENCH_PORTS)
+    target = Target("reference", "reference", [port], workdir=workdir, description="raw websockets, 1 process")
+    target.servers.append(
+        Server(
+            [sys.executable, "-m", "bench.reference", "--port", str(port)],
+            port=port,
+            log=Path(workdir.name) / "server.log",
+            cwd=ROOT,
+        )
     )
-    target = Target("reference", "reference", [port], [process], description="raw websockets, 1 process")
     try:
-        wait_listening(port, process)
+        target.servers[0].start()
     except Exception:
         target.stop()
         raise
@@ -177,44 +149,31 @@ def start_chat(
 ) -> Target:
     """Migrate, then start `workers` server processes, each on its own port (no proxy in front)."""
     env = {**os.environ, **BENCH_SETTINGS, "DJANGO_MEDIA_ROOT": f"{workdir.name}/media", **env}
-    log = open(Path(workdir.name) / "server.log", "ab")  # noqa: SIM115 (kept open for the servers' lifetime)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, stdout=log
-    )
+    log = Path(workdir.name) / "server.log"
+    with log.open("ab") as out:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True, stdout=out
+        )
     target = Target(name, "chat", [], workdir=workdir, description=description)
     try:
         for _ in range(workers):
-            port = spare_port()
-            process = subprocess.Popen(  # noqa: S603 (our own command line)
+            port = spare_port(BENCH_PORTS, exclude=set(target.ports))
+            worker = Server(
                 server_command(server, port),
-                cwd=ROOT,
+                port=port,
+                log=log,
                 env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                # Django answers (any status): daphne listens before the application is loaded.
+                ready_url=f"http://{HOST}:{port}/api/me/",
             )
             target.ports.append(port)
-            target.processes.append(process)
-            wait_listening(port, process)
-        for port in target.ports:
-            _wait_http(f"http://127.0.0.1:{port}/api/me/")
+            target.servers.append(worker)
+            worker.start()
     except Exception:
         target.stop()
         raise
     return target
-
-
-def _wait_http(url: str, timeout: float = 60) -> None:
-    """Wait until Django answers (any status): daphne listens before the app is loaded."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=5)  # noqa: S310 (loopback URL built here)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f}s")
 
 
 def start_embedded() -> Target:

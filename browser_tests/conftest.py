@@ -1,23 +1,21 @@
 """
-Fixtures for the browser tests: a live server (daphne on a spare port with a
-throwaway SQLite database) and Debian's Chromium driven by Playwright.
+Fixtures for the browser tests: a live server (the production server,
+chatroom.server, as `make run` and scripts/start-web.sh start it, on a spare
+port with a throwaway SQLite database) and Debian's Chromium driven by Playwright.
 """
 
 import os
-import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from testbed.processes import BROWSER_PORTS, HOST, Server, spare_port
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -30,33 +28,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-PORTS = range(28000, 29000)
 # Every wait in these tests is on a condition; this only bounds how long a broken one takes to fail.
 TIMEOUT_MS = 10_000
 
 
-def free_port() -> int:
-    """A port in PORTS that nothing listens on now."""
-    candidates = list(PORTS)
-    random.shuffle(candidates)
-    for port in candidates:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
-
-
 class LiveServer:
-    """One daphne process serving the project; stop() and start() again keep the port and the data."""
+    """One server process serving the project; stop() and start() again keep the port and the data."""
 
     def __init__(self, workdir: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = workdir / "daphne.log"
-        self.process: subprocess.Popen | None = None
+        self.port = spare_port(BROWSER_PORTS)
+        self.url = f"http://{HOST}:{self.port}"
         self.env = {
             **os.environ,
             "DJANGO_DEBUG": "true",
@@ -69,6 +50,15 @@ class LiveServer:
             "CHAT_SEND_RATE": "1000",
             "CHAT_SEND_BURST": "1000",
         }
+        self.server = Server(
+            [sys.executable, "-m", "chatroom.server", "-b", HOST, "-p", str(self.port), "chatroom.asgi:application"],
+            port=self.port,
+            log=workdir / "server.log",
+            env=self.env,
+            cwd=ROOT,
+            ready_url=f"{self.url}/login/",  # serving pages, not only listening
+            timeout=30,
+        )
 
     def migrate(self) -> None:
         subprocess.run(
@@ -76,39 +66,11 @@ class LiveServer:
         )
 
     def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 (our own command line)
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "chatroom.asgi:application"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self._wait_until_serving()
-
-    def _wait_until_serving(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited with {self.process.returncode}:\n{self.log_path.read_text()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/login/", timeout=1) as response:  # noqa: S310 (http://)
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.05)  # polling a socket that is not listening yet
-        raise RuntimeError(f"daphne did not serve within {timeout}s:\n{self.log_path.read_text()}")
+        self.server.start()
 
     def stop(self, *, abruptly: bool = False) -> None:
         """Stop the server; `abruptly` kills it, so that sockets drop without a closing handshake."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGKILL if abruptly else signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.server.stop(signal.SIGKILL if abruptly else signal.SIGTERM)
 
 
 @pytest.fixture(scope="session")

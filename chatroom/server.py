@@ -29,17 +29,33 @@ not take. Past settings.CHAT_WS_MAX_UNSENT_BYTES the socket is closed with 1013
 the client reconnects and catches up by id. Other sockets never wait for it.
 
     python -m chatroom.server -b 0.0.0.0 -p 8000 chatroom.asgi:application
+
+Internals. The additions lean on daphne, Twisted and autobahn beyond their
+public APIs (daphne's Server hooks and its `connections` and `ws_factory`, a
+Twisted TCP transport's `socket`, `dataBuffer`, `offset` and `_tempDataLen`,
+HTTPChannel's `persistent` and `requests`, autobahn's `failByDrop` option), so
+requirements.txt pins Twisted and autobahn as well as daphne. The server checks
+at start-up that all of them are there (missing_internals) and refuses to start,
+naming what is missing, rather than serve without its fast path or its bounds.
+After upgrading daphne, Twisted or autobahn run
+
+    .venv/bin/pytest chatroom/tests/test_server.py   # the fast path, the bound, the check
+    make test-stack                                   # real workers behind nginx: close codes, shutdown
 """
 
 import asyncio
+import inspect
 import logging
+import sys
 from functools import partial
+from socket import socketpair
 
+from autobahn.twisted.websocket import WebSocketServerFactory
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
-from twisted.internet import defer, reactor
+from twisted.internet import defer, reactor, tcp
 from twisted.web.http import HTTPChannel
 
 from chatroom.realtime.frames import WIRE_EXTENSION
@@ -175,5 +191,48 @@ class ChatCommandLineInterface(CommandLineInterface):
         self.parser.set_defaults(websocket_connect_timeout=30)
 
 
-if __name__ == "__main__":
+def missing_internals() -> list[str]:
+    """What this module uses of daphne, Twisted and autobahn that the installed versions lack (see Internals)."""
+    missing = []
+
+    def require(owner, names, where: str) -> None:
+        missing.extend(f"{where}.{name}" for name in names if not hasattr(owner, name))
+
+    require(Server, ("create_application", "handle_reply", "kill_all_applications", "listen_success"), "daphne Server")
+    # Attributes that daphne's Server.run() creates and these hooks read.
+    run_names = Server.run.__code__.co_names
+    missing.extend(
+        f"daphne Server.run() setting self.{name}" for name in ("connections", "ws_factory") if name not in run_names
+    )
+    require(WebSocketProtocol, ("STATE_OPEN", "sendCloseFrame"), "daphne WebSocketProtocol")
+    if "client_addr" not in WebSocketProtocol.onConnect.__code__.co_names:
+        missing.append("daphne WebSocketProtocol.client_addr")
+    if "failByDrop" not in inspect.signature(WebSocketServerFactory.setProtocolOptions).parameters:
+        missing.append("autobahn WebSocketServerFactory.setProtocolOptions(failByDrop=)")
+    if "websocket_connect_timeout" not in CommandLineInterface.run.__code__.co_names:
+        missing.append("daphne CLI option websocket_connect_timeout")
+    # A transport as daphne's listening port makes them, on a socket pair (no reactor involved).
+    left, right = socketpair()
+    with left, right:
+        transport = tcp.Connection(left, None, reactor=reactor)
+        require(transport, ("socket", "dataBuffer", "offset", "_tempDataLen", "protocol", "write"), "Twisted transport")
+    require(HTTPChannel(), ("persistent", "requests"), "Twisted HTTPChannel")
+    require(reactor, ("getReaders",), "Twisted reactor")
+    require(tcp.Port, ("stopListening",), "Twisted Port")
+    require(defer.Deferred, ("fromFuture",), "Twisted Deferred")
+    return missing
+
+
+def main() -> None:
+    missing = missing_internals()
+    if missing:
+        sys.exit(
+            "chatroom.server refuses to start: the installed daphne, Twisted or autobahn lack what it relies on:\n  "
+            + "\n  ".join(missing)
+            + "\nInstall the versions pinned in requirements.txt, or adapt chatroom/server.py (see its docstring)."
+        )
     ChatCommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()

@@ -6,23 +6,20 @@ scripts/with-test-backends.sh (DATABASE_URL, REDIS_URL).
 """
 
 import os
-import random
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from testbed.processes import HOST, STACK_PORTS, Server, binary, install_missing, spare_port
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
 NGINX_TEMPLATE = REPO / "deploy" / "nginx" / "chat.conf.template"
 # Only these placeholders are filled in; nginx's own $variables stay as they are.
 NGINX_PLACEHOLDERS = "${CHAT_LISTEN} ${CHAT_WORKERS} ${CHAT_STATIC_ROOT} ${CHAT_MEDIA_ROOT}"
-PORT_RANGE = (27000, 27999)
-HOST = "127.0.0.1"
 # Commands the stack tests run, and the Debian packages that provide them.
 SYSTEM_COMMANDS = {"nginx": "nginx", "envsubst": "gettext-base", "docker-compose": "docker-compose"}
 
@@ -42,58 +39,7 @@ WORKER_SETTINGS = {
 
 
 def install_missing_commands() -> None:
-    """Install, with apt, the packages of SYSTEM_COMMANDS whose command is missing."""
-    missing = [
-        package
-        for command, package in SYSTEM_COMMANDS.items()
-        if shutil.which(command) is None and not Path("/usr/sbin", command).exists()
-    ]
-    if missing:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"),
-            check=True,
-        )
-
-
-def spare_port(taken: set[int] = frozenset(), port_range: tuple[int, int] = PORT_RANGE) -> int:
-    """A loopback port in `port_range` (default: ours) that nothing listens on now."""
-    low, high = port_range
-    for port in random.sample(range(low, high + 1), high - low + 1):
-        if port in taken:
-            continue
-        with socket.socket() as probe:
-            try:
-                probe.bind((HOST, port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no spare port in range")
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path, timeout: float = 30.0) -> None:
-    """Wait until something accepts connections on `port`; fail early if `process` died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{process.args} exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            socket.create_connection((HOST, port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{process.args} did not listen on {port} within {timeout}s:\n{log.read_text()[-3000:]}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    install_missing(SYSTEM_COMMANDS)
 
 
 @dataclass
@@ -102,7 +48,7 @@ class Stack:
     env: dict[str, str]
     worker_ports: list[int] = field(default_factory=list)
     nginx_port: int = 0
-    processes: list[subprocess.Popen] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
 
     @classmethod
     def create(cls) -> "Stack":
@@ -134,16 +80,11 @@ class Stack:
     def log(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
 
-    def start(self, workers: int = 2) -> None:
+    def start(self, workers: int = 2, port_range: tuple[int, int] = STACK_PORTS) -> None:
         self.release()
-        taken: set[int] = set()
         for index in range(workers):
-            port = spare_port(taken)
-            taken.add(port)
-            self.start_worker(index, port, wait=False)
-        for index, port in enumerate(self.worker_ports):  # started together, waited for together
-            wait_for_port(port, self.processes[index], self.log(f"web{index + 1}"))
-        self.nginx_port = spare_port(taken)
+            self.start_worker(index, spare_port(port_range, exclude=set(self.worker_ports)))
+        self.nginx_port = spare_port(port_range, exclude=set(self.worker_ports))
         self.start_nginx()
 
     def release(self) -> None:
@@ -156,17 +97,17 @@ class Stack:
         if result.returncode:
             raise RuntimeError(f"scripts/release.sh failed:\n{log.read_text()[-3000:]}")
 
-    def start_worker(self, index: int, port: int, *, wait: bool = True) -> None:
-        log = self.log(f"web{index + 1}")
-        env = dict(self.env, DAPHNE_BIND=HOST, DAPHNE_PORT=str(port))
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [str(REPO / "scripts" / "start-web.sh")], env=env, stdout=out, stderr=subprocess.STDOUT
-            )
-        self.processes.append(process)
+    def start_worker(self, index: int, port: int) -> Server:
+        """scripts/start-web.sh on `port`, as a production web worker; returns once it listens."""
+        worker = Server(
+            [str(REPO / "scripts" / "start-web.sh")],
+            port=port,
+            log=self.log(f"web{index + 1}"),
+            env=dict(self.env, DAPHNE_BIND=HOST, DAPHNE_PORT=str(port)),
+        )
+        self.servers.append(worker)
         self.worker_ports.append(port)
-        if wait:
-            wait_for_port(port, process, log)
+        return worker.start()
 
     def render_nginx_conf(self) -> Path:
         """Fill in the repo's template the way the nginx image does, with envsubst."""
@@ -213,24 +154,28 @@ http {{
 }}
 """
         )
-        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-        log = self.log("nginx")
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [nginx, "-p", str(nginx_dir), "-c", str(main), "-e", str(self.log("nginx-error")), "-g", "daemon off;"],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        self.processes.append(process)
-        wait_for_port(self.nginx_port, process, self.log("nginx-error"))
+        nginx = Server(
+            [
+                binary("nginx"),
+                "-p",
+                str(nginx_dir),
+                "-c",
+                str(main),
+                "-e",
+                str(self.log("nginx-error")),
+                "-g",
+                "daemon off;",
+            ],
+            port=self.nginx_port,
+            log=self.log("nginx"),
+        )
+        self.servers.append(nginx)
+        nginx.start()
 
     def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in self.processes:
-            stop(process)
-        self.processes.clear()
+        for server in reversed(self.servers):  # nginx first, then the workers behind it
+            server.stop()
+        self.servers.clear()
 
     def logs(self) -> str:
         """The tail of every log, for a failing test's report."""

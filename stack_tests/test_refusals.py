@@ -4,12 +4,16 @@ import os
 import subprocess
 
 import pytest
-from stack import REPO, VENV_BIN, spare_port
+from stack import REPO, VENV_BIN
+
+from testbed.processes import STACK_PORTS, spare_port
 
 
 def start_worker(**settings: str | None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{VENV_BIN}:{os.environ['PATH']}", DJANGO_DEBUG="false", DAPHNE_BIND="127.0.0.1")
-    env.update(DJANGO_SECRET_KEY="a-test-secret-key-long-enough-to-be-plausible", DAPHNE_PORT=str(spare_port()))
+    env.update(
+        DJANGO_SECRET_KEY="a-test-secret-key-long-enough-to-be-plausible", DAPHNE_PORT=str(spare_port(STACK_PORTS))
+    )
     for name, value in settings.items():
         if value is None:
             env.pop(name, None)

@@ -2,12 +2,10 @@
 A smoke test of the benchmark tool itself, against the reference server (a few
 seconds): every scenario runs, and every message sent reaches every socket.
 
-    .venv/bin/pytest bench/tests
+    make test-bench        (part of make test; needs requirements-dev.txt only)
 """
 
 import pytest
-
-pytest.importorskip("psutil")
 
 from bench.loadgen import WorkerPool
 from bench.runner import Bench, Size

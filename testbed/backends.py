@@ -1,0 +1,230 @@
+"""
+Throwaway MariaDB and Redis servers from the machine's own binaries (installed
+with apt when missing): a fresh data directory, durability traded for speed, no
+Redis persistence. Nothing else on the machine is touched: not the system's
+MariaDB or Redis, not their configuration files.
+
+    python -m testbed.backends COMMAND...    (what scripts/with-test-backends.sh runs)
+
+starts one of each on spare loopback ports, runs COMMAND with DATABASE_URL and
+REDIS_URL set, stops both, deletes their data and exits with COMMAND's status.
+Ports come from 27000-27999; TEST_PORT_MIN and TEST_PORT_MAX change the range.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from testbed.processes import HOST, STACK_PORTS, Server, binary, install_missing, spare_port
+
+COMMANDS = {
+    "mariadbd": "mariadb-server",
+    "mariadb-install-db": "mariadb-server",
+    "mariadb": "mariadb-client",
+    "redis-server": "redis-server",
+}
+# A port taken between choosing it and binding it: try again on another.
+START_ATTEMPTS = 3
+
+
+class Backend:
+    """A server on a spare port of `port_range`; started again after a stop, it keeps its port."""
+
+    name = ""
+
+    def __init__(self, workdir: Path, port_range: tuple[int, int]):
+        self.workdir = workdir
+        self.port_range = port_range
+        self.server: Server | None = None
+
+    def command(self, port: int) -> list[str]:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        if self.server is not None:
+            self.server.start()
+            return
+        for attempt in range(1, START_ATTEMPTS + 1):
+            port = spare_port(self.port_range)
+            self.server = Server(self.command(port), port=port, log=self.workdir / f"{self.name}.log", timeout=60)
+            try:
+                self.server.start()
+                return
+            except RuntimeError:
+                self.server = None
+                if attempt == START_ATTEMPTS:
+                    raise
+
+    def stop(self) -> None:
+        """Shut it down with SIGTERM, as an orchestrator does."""
+        if self.server is not None:
+            self.server.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.running
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def pid(self) -> int | None:
+        return self.server.process.pid if self.running else None
+
+
+class MariaDB(Backend):
+    """mariadbd with utf8mb4, the app's database and a user for it (and for Django's test_ database)."""
+
+    name = "mariadb"
+    USER, NAME = "chat", "chat"
+
+    def __init__(self, workdir: Path, port_range: tuple[int, int], *, password: str, buffer_pool: str = "128M"):
+        super().__init__(workdir, port_range)
+        self.password = password
+        self.buffer_pool = buffer_pool
+        self.datadir = workdir / "mariadb"
+        self.socket = workdir / "mariadb.sock"
+
+    @property
+    def url(self) -> str:
+        return f"mysql://{self.USER}:{self.password}@{HOST}:{self.port}/{self.NAME}"
+
+    def install(self) -> None:
+        """A fresh data directory, the server started on it, the database and its user created."""
+        subprocess.run(
+            [
+                binary("mariadb-install-db"),
+                "--no-defaults",
+                "--user=root",
+                f"--datadir={self.datadir}",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            capture_output=True,
+            check=True,
+        )
+        self.start()
+        users = f"'{self.USER}'@'{HOST}', '{self.USER}'@'localhost'"
+        self.query(
+            database="mysql",
+            sql=f"CREATE DATABASE {self.NAME} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
+            f"CREATE USER '{self.USER}'@'{HOST}' IDENTIFIED BY '{self.password}';"
+            f"CREATE USER '{self.USER}'@'localhost' IDENTIFIED BY '{self.password}';"
+            f"GRANT ALL ON `{self.NAME}`.* TO {users};"
+            f"GRANT ALL ON `test_{self.NAME}`.* TO {users};",
+        )
+
+    def command(self, port: int) -> list[str]:
+        return [
+            binary("mariadbd"),
+            "--no-defaults",
+            "--user=root",
+            f"--datadir={self.datadir}",
+            f"--socket={self.socket}",
+            f"--port={port}",
+            f"--bind-address={HOST}",
+            f"--pid-file={self.workdir / 'mariadb.pid'}",
+            "--skip-name-resolve",
+            "--skip-log-bin",
+            "--innodb-flush-log-at-trx-commit=0",
+            "--innodb-doublewrite=0",
+            f"--innodb-buffer-pool-size={self.buffer_pool}",
+            "--character-set-server=utf8mb4",
+            "--collation-server=utf8mb4_unicode_ci",
+            "--max-connections=500",
+        ]
+
+    def query(self, sql: str, *, database: str = NAME) -> list[list[str]]:
+        """Run SQL as root over the server's socket, in `database`; rows as lists of strings."""
+        client = [binary("mariadb"), "--no-defaults", f"--socket={self.socket}", "-uroot", "-NB", "-D", database]
+        result = subprocess.run([*client, "-e", sql], capture_output=True, text=True, check=True)
+        return [line.split("\t") for line in result.stdout.splitlines()]
+
+
+class Redis(Backend):
+    """redis-server without persistence: a restart comes back empty, as a crashed cache does."""
+
+    name = "redis"
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def command(self, port: int) -> list[str]:
+        return [
+            binary("redis-server"),
+            "--port",
+            str(port),
+            "--bind",
+            HOST,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.workdir),
+            "--logfile",
+            "",  # to stdout: the Server's log
+            "--daemonize",
+            "no",
+        ]
+
+
+def scratch_directory(prefix: str) -> Path:
+    """A new directory for data that dies with the run: in memory (/dev/shm) where the machine allows."""
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=base))
+
+
+def log(line: str) -> None:
+    print(f"with-test-backends: {line}", file=sys.stderr, flush=True)
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def main(command: list[str]) -> int:
+    if not command:
+        log("usage: scripts/with-test-backends.sh COMMAND...")
+        return 2
+    port_range = (
+        int(os.environ.get("TEST_PORT_MIN", STACK_PORTS[0])),
+        int(os.environ.get("TEST_PORT_MAX", STACK_PORTS[1])),
+    )
+    install_missing(COMMANDS)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so that the servers are stopped below
+    workdir = scratch_directory("chat-backends.")
+    database = MariaDB(workdir, port_range, password="chat-test-password")
+    redis = Redis(workdir, port_range)
+    child = None
+    try:
+        database.install()
+        redis.start()
+        log(f"MariaDB on {HOST}:{database.port}, Redis on {HOST}:{redis.port}")
+        child = subprocess.Popen(command, env=dict(os.environ, DATABASE_URL=database.url, REDIS_URL=redis.url))
+        return child.wait()
+    except subprocess.CalledProcessError as error:
+        log(f"{error.cmd[0]} failed:\n{error.stderr.decode(errors='replace') if error.stderr else ''}")
+        return 1
+    except RuntimeError as error:
+        log(str(error))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if child is not None and child.poll() is None:
+            child.terminate()
+            child.wait()
+        redis.stop()
+        database.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
