@@ -8,7 +8,7 @@ import { messageSendFrame } from './protocol.js';
 export const ACK_TIMEOUT_MS = 10000; // a send with no ack by then is shown as failed, with Retry
 
 /** A random client_id; crypto.randomUUID needs a secure context, getRandomValues does not. */
-export function randomClientId() {
+export function randomClientId(crypto = globalThis.crypto) {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   bytes[6] = (bytes[6] & 0x0f) | 0x40;
@@ -21,7 +21,9 @@ export function randomClientId() {
  * `transport`: `send(frame)` (false when the socket is not up), `ready`, and `connection`
  * (a number that changes with each socket). `timers`: setTimeout/clearTimeout.
  */
-export function createOutbox({ store, transport, timers = globalThis, ackTimeoutMs = ACK_TIMEOUT_MS, newClientId = randomClientId }) {
+export function createOutbox({
+  store, transport, timers = globalThis, ackTimeoutMs = ACK_TIMEOUT_MS, newClientId = () => randomClientId(),
+}) {
   const ackTimers = new Map(); // client_id -> timer
 
   function update(item, fields) {

@@ -32,7 +32,8 @@ export class ChatSocket {
 
   start() {
     this.connect();
-    this.timers.setInterval(() => this.heartbeat(), HEARTBEAT_MS / 2);
+    // Ticks closer together than the pong timeout, so that a ping always goes out before the give-up.
+    this.timers.setInterval(() => this.heartbeat(), PONG_TIMEOUT_MS / 2);
   }
 
   /** Leaving the page closes the socket on purpose: not a failure to report. */
@@ -67,7 +68,7 @@ export class ChatSocket {
     } catch {
       return;
     }
-    if (!frame || typeof frame !== 'object' || frame.type === 'pong') return;
+    if (typeof frame?.type !== 'string' || frame.type === 'pong') return; // not a frame, or only a sign of life
     if (frame.type === 'hello') {
       this.ready = true;
       this.attempt = 0;
