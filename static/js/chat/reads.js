@@ -23,6 +23,4 @@ export function createReadMarker({ store, transport, request, queueTask = queueM
       markRead(roomId);
     });
   });
-
-  return { markRead };
 }

@@ -256,10 +256,11 @@ export class ChatStore extends Emitter {
 
   // --- Messages --------------------------------------------------------------
 
-  setLoading(roomId, loading) {
+  /** The newest page (or, with `older`, a page of older history) is on its way, or no longer. */
+  setLoading(roomId, loading, { older = false } = {}) {
     const room = this.room(roomId);
     if (!room) return;
-    room.loading = loading;
+    room[older ? 'loadingOlder' : 'loading'] = loading;
     this.emit('history', { roomId });
   }
 
@@ -270,7 +271,7 @@ export class ChatStore extends Emitter {
     room.loading = false;
     room.loaded = true;
     room.hasOlder = page.has_more;
-    room.oldestId = page.results.length ? page.results[0].id : null;
+    room.oldestId = page.results.length ? Math.min(...page.results.map((message) => message.id)) : null;
     this.#takeIn(room, page.results, { quiet: true });
     this.emit('timeline', { roomId });
     if (this.isViewing(room)) this.emit('read.due', { roomId });
@@ -286,13 +287,6 @@ export class ChatStore extends Emitter {
     const sorted = [...messages].sort((a, b) => a.id - b.id);
     for (const message of sorted) this.messageReceived(room.id, message, options);
     if (sorted.length) room.syncedId = Math.max(room.syncedId, sorted.at(-1).id);
-  }
-
-  setLoadingOlder(roomId, loading) {
-    const room = this.room(roomId);
-    if (!room) return;
-    room.loadingOlder = loading;
-    this.emit('history', { roomId });
   }
 
   /** A page of history just older than `oldestId`. */

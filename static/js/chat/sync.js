@@ -75,7 +75,7 @@ export function createSync({ store, api }) {
   async function loadOlder(roomId) {
     const room = store.room(roomId);
     if (!room || !room.loaded || !room.hasOlder || room.loadingOlder || room.oldestId === null) return false;
-    store.setLoadingOlder(roomId, true);
+    store.setLoading(roomId, true, { older: true });
     try {
       store.olderPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { before: room.oldestId, limit: PAGE_SIZE } }));
       return true;
@@ -83,7 +83,7 @@ export function createSync({ store, api }) {
       store.toast(error.message);
       return false;
     } finally {
-      store.setLoadingOlder(roomId, false);
+      store.setLoading(roomId, false, { older: true });
     }
   }
 
