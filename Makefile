@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on unless the environment says otherwise.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench lint bench system-deps clean
+.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint bench system-deps clean
 
 # Debian packages that mysqlclient needs to compile; installed only when missing.
 system-deps:
@@ -29,9 +29,9 @@ run: $(BIN)/.installed
 	$(BIN)/python -m chatroom.server -b $(HOST) -p $(PORT) chatroom.asgi:application
 
 # Every test: lint, the suite on the embedded default, the suite again on MariaDB +
-# Redis, the stack tests (nginx + two daphne workers), the browser tests and the
-# benchmark tool's own smoke test.
-test: lint test-unit test-mariadb test-stack test-browser test-bench
+# Redis, the stack tests (nginx + two daphne workers), the browser tests, the
+# benchmark tool's own smoke test and the page's JavaScript modules.
+test: lint test-unit test-mariadb test-stack test-browser test-bench test-js
 
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest
@@ -54,6 +54,12 @@ test-stack: $(BIN)/.installed
 test-browser: $(BIN)/.installed
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	$(BIN)/pytest -c browser_tests/pytest.ini --rootdir browser_tests browser_tests
+
+# The chat page's logic modules (static/js/chat) under Node's own test runner: no npm
+# packages. Debian's nodejs is installed when node is missing.
+test-js:
+	@command -v node >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; }
+	node --test --test-reporter=spec js_tests/
 
 # The fan-out benchmark (docs/benchmarks.md): several minutes. `make bench BENCH_QUICK=1`
 # is a smoke run under a minute; BENCH_ARGS passes options (python -m bench --help).

@@ -64,7 +64,14 @@ def test_the_owner_manages_the_room(open_page):
     settings = alice.get_by_role("complementary", name="Room settings")
     settings.get_by_label("Name").fill("Team Rocket")
     settings.get_by_label("Description").fill("Launch plans")
+    # A picture over the server's limit (the page reads it from its config) is refused before any upload.
+    limit = alice.evaluate("JSON.parse(document.getElementById('chat-config').textContent).limits.avatarMaxBytes")
+    too_large = {"name": "big.png", "mimeType": "image/png", "buffer": png() + bytes(limit)}
+    settings.get_by_label("Picture").set_input_files(too_large)
+    expect(settings.locator("#settings-avatar-error")).to_have_text(f"The image is larger than {limit // 1024} KiB.")
+    expect(settings.get_by_role("img", name="Preview of the new picture")).to_be_hidden()
     settings.get_by_label("Picture").set_input_files({"name": "a.png", "mimeType": "image/png", "buffer": png()})
+    expect(settings.locator("#settings-avatar-error")).to_be_hidden()
     expect(settings.get_by_role("img", name="Preview of the new picture")).to_be_visible()
     settings.get_by_role("button", name="Save changes").click()
     expect(alice.locator("#toast")).to_have_text("Room settings saved.")

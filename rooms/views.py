@@ -3,6 +3,7 @@ The chat pages. They render a shell and the signed-in user; the page's script
 loads rooms and messages from the REST API and listens on the WebSocket.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,11 +11,44 @@ from django.urls import reverse
 
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import NotMember
+from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from rooms.models import Membership
 from rooms.selectors import membership_get
+from rooms.serializers import RoleSerializer, RoomInputSerializer
+from rooms.services import MANAGERS
+
+Role = Membership.Role
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return redirect("rooms-page" if request.user.is_authenticated else "login")
+
+
+def _client_limits() -> dict:
+    """The input limits the page checks before the server would refuse, from the serializers and settings."""
+    room_fields = RoomInputSerializer().fields
+    return {
+        "bodyMaxLength": BODY_MAX_LENGTH,
+        "clientIdMaxLength": CLIENT_ID_MAX_LENGTH,
+        "roomNameMaxLength": room_fields["name"].max_length,
+        "roomDescriptionMaxLength": room_fields["description"].max_length,
+        "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
+    }
+
+
+def _client_roles() -> dict:
+    """
+    Which role may do what, so that the page offers only what rooms.services allows
+    (test_views checks each rule against the services).
+    """
+    return {
+        "manage": list(MANAGERS),  # settings, invite code, others' messages, removing members
+        "changeRoles": [Role.OWNER],
+        "assignable": [choice for choice, _ in RoleSerializer().fields["role"].choices.items()],
+        "deleteRoom": [Role.OWNER],
+        "leave": [role for role in Role.values if role != Role.OWNER],  # the owner deletes the room instead
+        "remove": {Role.OWNER: [Role.ADMIN, Role.MEMBER], Role.ADMIN: [Role.MEMBER]},  # actor -> whom
+    }
 
 
 def _chat_page(request: HttpRequest, *, room_id: int | None, title: str) -> HttpResponse:
@@ -22,6 +56,8 @@ def _chat_page(request: HttpRequest, *, room_id: int | None, title: str) -> Http
         "user": UserSerializer(request.user).data,
         "roomId": room_id,
         "urls": {"api": "/api/", "socket": "/ws/chat/", "rooms": reverse("rooms-page")},
+        "limits": _client_limits(),
+        "roles": _client_roles(),
     }
     return render(request, "rooms/chat.html", {"chat_config": config, "title": title})
 

@@ -1,6 +1,6 @@
 """
 A chat client that does what docs/PROTOCOL.md asks of one when things fail,
-the way the pages' client does (static/js/chat.js): it reconnects, catches up
+the way the pages' client does (static/js/chat/sync.js and outbox.js): it reconnects, catches up
 with `GET rooms/{id}/messages/?after=` from the last id the API gave it and
 merges by id, and sends again, with the same client_id, whatever the last
 socket left unanswered. It records everything, for the fault tests to check.

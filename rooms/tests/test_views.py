@@ -5,7 +5,23 @@ import re
 
 import pytest
 
-from rooms.services import room_create, room_join
+from chatroom.exceptions import Conflict, Forbidden
+from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.services import message_delete, message_send
+from rooms.models import Membership
+from rooms.services import (
+    invite_rotate,
+    member_ban,
+    member_kick,
+    member_set_role,
+    room_create,
+    room_delete,
+    room_join,
+    room_leave,
+    room_update,
+)
+
+Role = Membership.Role
 
 pytestmark = pytest.mark.django_db
 
@@ -70,3 +86,77 @@ def test_pages_run_no_inline_script_and_send_the_policy(client, make_user):
             assert "src=" in tag or 'type="application/json"' in tag, tag
         assert not re.search(r"\son[a-z]+=", html), "inline event handler"
         assert not re.search(r"\sstyle=", html), "inline style"
+
+
+def test_page_config_carries_the_servers_limits(client, make_user, settings):
+    """The page checks input against the server's own limits, not copies of them in its script."""
+    settings.CHAT_AVATAR_MAX_BYTES = 12345
+    client.force_login(make_user())
+    response = client.get("/rooms/")
+    limits = page_config(response)["limits"]
+    assert limits == {
+        "bodyMaxLength": BODY_MAX_LENGTH,
+        "clientIdMaxLength": CLIENT_ID_MAX_LENGTH,
+        "roomNameMaxLength": 64,
+        "roomDescriptionMaxLength": 500,
+        "avatarMaxBytes": 12345,
+    }
+    # The room forms (create, settings) limit their fields by the same numbers.
+    lengths = re.findall(r'name="(name|description)"[^>]*maxlength="(\d+)"', response.content.decode())
+    names, descriptions = limits["roomNameMaxLength"], limits["roomDescriptionMaxLength"]
+    assert sorted(lengths) == sorted([("name", str(names))] * 2 + [("description", str(descriptions))] * 2)
+
+
+def _member(make_user, room, role: str):
+    """A new user in `room` with `role` (admin or member)."""
+    user = make_user()
+    room_join(user=user, invite_code=room.invite_code)
+    if role != Role.MEMBER:
+        member_set_role(actor=room.owner, room_id=room.id, user_id=user.id, role=role)
+    return user
+
+
+def _room_with(make_user, actor_role: str):
+    """A room and a user of `actor_role` in it."""
+    owner = make_user()
+    room = room_create(owner=owner, name="Rules")
+    return room, owner if actor_role == Role.OWNER else _member(make_user, room, actor_role)
+
+
+def _allowed(action) -> bool:
+    try:
+        action()
+    except (Forbidden, Conflict):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("actor_role", Role.values)
+def test_page_config_role_rules_agree_with_the_services(client, make_user, actor_role):
+    """Each rule the page hides buttons by is what rooms.services and messaging.services enforce."""
+    client.force_login(make_user())
+    roles = page_config(client.get("/rooms/"))["roles"]
+
+    room, actor = _room_with(make_user, actor_role)
+    other = _member(make_user, room, Role.MEMBER)
+    theirs = message_send(author=other, room_id=room.id, body="hello").message
+    manages = [
+        _allowed(lambda: room_update(actor=actor, room_id=room.id, name="Renamed")),
+        _allowed(lambda: invite_rotate(actor=actor, room_id=room.id)),
+        _allowed(lambda: message_delete(actor=actor, room_id=room.id, message_id=theirs.id)),
+    ]
+    assert manages == [actor_role in roles["manage"]] * 3
+    changes_roles = _allowed(lambda: member_set_role(actor=actor, room_id=room.id, user_id=other.id, role="admin"))
+    assert changes_roles == (actor_role in roles["changeRoles"])
+    assert _allowed(lambda: room_leave(user=actor, room_id=room.id)) == (actor_role in roles["leave"])
+
+    room, actor = _room_with(make_user, actor_role)
+    assert _allowed(lambda: room_delete(actor=actor, room_id=room.id)) == (actor_role in roles["deleteRoom"])
+
+    for remove in (member_kick, member_ban):
+        for target_role in Role.values:
+            room, actor = _room_with(make_user, actor_role)
+            target = room.owner if target_role == Role.OWNER else _member(make_user, room, target_role)
+            allowed = _allowed(lambda: remove(actor=actor, room_id=room.id, user_id=target.id))
+            assert allowed == (target_role in roles["remove"].get(actor_role, [])), (remove, target_role)
+    assert roles["assignable"] == [Role.ADMIN, Role.MEMBER]

@@ -1,4 +1,5 @@
 // The REST API over fetch, authenticated by the session cookie; unsafe methods carry Django's CSRF token.
+// fetch and the token come from the caller, so that this runs under Node too.
 
 export class ApiError extends Error {
   constructor(status, data) {
@@ -20,16 +21,18 @@ function describe(status, data) {
   return `The server answered ${status}.`;
 }
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+/** Django's CSRF token from a `document.cookie` string. */
+export function csrfTokenFrom(cookie) {
+  const match = cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
   return match ? decodeURIComponent(match[1]) : '';
 }
 
 /**
  * Return `api(path, options)`: options are method, json (a body to encode), form (FormData)
  * and query (an object). Resolves to the decoded answer (null for 204), rejects with ApiError.
+ * `csrfToken()` gives the token for unsafe methods; `onUnauthenticated()` hears of a 401.
  */
-export function createApi(base, { onUnauthenticated }) {
+export function createApi(base, { fetch = globalThis.fetch, csrfToken, onUnauthenticated }) {
   return async function api(path, { method = 'GET', json, form, query } = {}) {
     const headers = { Accept: 'application/json' };
     let body;

@@ -1,73 +1,81 @@
 // One WebSocket per tab, authenticated by the session cookie, that comes back after any failure.
+// The WebSocket constructor, timers and clock are passed in (the page's own, or fakes under Node);
+// the page's online/pagehide/pageshow events call reconnectNow(), stop() and resume().
 
-const BASE_DELAY_MS = 500;
-const MAX_DELAY_MS = 15000;
+import { pingFrame } from './protocol.js';
+import { reconnectDelay } from './sync.js';
+
 const HEARTBEAT_MS = 20000; // ping after this long without hearing from the server...
 const PONG_TIMEOUT_MS = 8000; // ...and give the socket up if nothing comes back in time
+const OPEN = 1; // WebSocket.OPEN
 export const CLOSE_UNAUTHENTICATED = 4401;
 
 export class ChatSocket {
   /**
-   * Handlers: onHello(frame) after every (re)connect, onFrame(frame) for the rest,
-   * onState('connecting' | 'online' | 'offline'), onUnauthenticated().
+   * `createWebSocket(url)` opens a socket. Handlers: onFrame(frame) for every frame but pong
+   * (`hello` after each (re)connect included), onState('connecting' | 'online' | 'offline'),
+   * onUnauthenticated().
    */
-  constructor(url, handlers) {
-    this.url = url;
-    this.handlers = handlers;
+  constructor({
+    url, createWebSocket, onFrame, onState, onUnauthenticated,
+    timers = globalThis, now = Date.now, random = Math.random,
+  }) {
+    Object.assign(this, { url, createWebSocket, onFrame, onState, onUnauthenticated, timers, now, random });
     this.ws = null;
-    this.ready = false;
+    this.ready = false; // the current socket said hello
     this.attempt = 0;
     this.connection = 0; // increases with each socket that said hello
     this.stopped = false;
     this.lastHeard = 0;
+    this.retryTimer = null;
   }
 
   start() {
-    window.addEventListener('online', () => this.reconnectNow());
-    // Leaving the page closes the socket on purpose: not a failure to report.
-    window.addEventListener('pagehide', () => {
-      this.stopped = true;
-      if (this.ws) this.ws.close(1000);
-    });
-    // Back in from the back-forward cache: the page lives on, its socket does not.
-    window.addEventListener('pageshow', (event) => {
-      if (!event.persisted) return;
-      this.stopped = false;
-      this.attempt = 0;
-      this.connect();
-    });
     this.connect();
-    setInterval(() => this.heartbeat(), HEARTBEAT_MS / 2);
+    // Ticks closer together than the pong timeout, so that a ping always goes out before the give-up.
+    this.timers.setInterval(() => this.heartbeat(), PONG_TIMEOUT_MS / 2);
+  }
+
+  /** Leaving the page closes the socket on purpose: not a failure to report. */
+  stop() {
+    this.stopped = true;
+    if (this.ws) this.ws.close(1000);
+  }
+
+  /** Back from the back-forward cache: the page lives on, its socket does not. */
+  resume() {
+    this.stopped = false;
+    this.attempt = 0;
+    this.connect();
   }
 
   connect() {
-    clearTimeout(this.retryTimer);
+    this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const ws = new WebSocket(this.url);
+    const ws = this.createWebSocket(this.url);
     this.ws = ws;
-    this.handlers.onState('connecting');
+    this.onState('connecting');
     ws.addEventListener('message', (event) => this.receive(ws, event));
     ws.addEventListener('close', (event) => this.closed(ws, event));
   }
 
   receive(ws, event) {
     if (ws !== this.ws) return;
-    this.lastHeard = Date.now();
+    this.lastHeard = this.now();
     let frame;
     try {
       frame = JSON.parse(event.data);
     } catch {
       return;
     }
+    if (typeof frame?.type !== 'string' || frame.type === 'pong') return; // not a frame, or only a sign of life
     if (frame.type === 'hello') {
       this.ready = true;
       this.attempt = 0;
       this.connection += 1;
-      this.handlers.onState('online');
-      this.handlers.onHello(frame);
-    } else if (frame.type !== 'pong') {
-      this.handlers.onFrame(frame);
+      this.onState('online');
     }
+    this.onFrame(frame);
   }
 
   closed(ws, event) {
@@ -76,20 +84,17 @@ export class ChatSocket {
     this.ready = false;
     if (this.stopped) return;
     if (event.code === CLOSE_UNAUTHENTICATED) {
-      this.handlers.onUnauthenticated();
+      this.onUnauthenticated();
       return;
     }
     this.scheduleReconnect();
   }
 
   scheduleReconnect() {
-    // Exponential backoff with "equal jitter": between half and all of the ceiling,
-    // so that clients dropped together do not all come back together.
-    const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** this.attempt);
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    const delay = reconnectDelay(this.attempt, this.random);
     this.attempt += 1;
-    this.handlers.onState('offline', { retryInMs: delay });
-    this.retryTimer = setTimeout(() => this.connect(), delay);
+    this.onState('offline');
+    this.retryTimer = this.timers.setTimeout(() => this.connect(), delay);
   }
 
   /** Skip the wait: the browser came back online, or the person asked. */
@@ -114,14 +119,14 @@ export class ChatSocket {
 
   heartbeat() {
     if (!this.ready) return;
-    const silentFor = Date.now() - this.lastHeard;
+    const silentFor = this.now() - this.lastHeard;
     if (silentFor > HEARTBEAT_MS + PONG_TIMEOUT_MS) this.drop();
-    else if (silentFor > HEARTBEAT_MS) this.send({ type: 'ping' });
+    else if (silentFor > HEARTBEAT_MS) this.send(pingFrame());
   }
 
   /** Send a frame if the socket is up; false tells the caller to keep it for later. */
   send(frame) {
-    if (!this.ready || !this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    if (!this.ready || !this.ws || this.ws.readyState !== OPEN) return false;
     this.ws.send(JSON.stringify(frame));
     return true;
   }

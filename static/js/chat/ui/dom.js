@@ -80,18 +80,3 @@ export function timeElement(iso, className = 'time') {
   return h('time', { class: className, datetime: iso, title: fullFormat.format(date) },
     (today ? timeFormat : dayTimeFormat).format(date));
 }
-
-/** A random id for a message's client_id; crypto.randomUUID needs a secure context, getRandomValues does not. */
-export function randomId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** Count code points, as the server does for the 4,000-character limit. */
-export function codePoints(text) {
-  return [...text].length;
-}

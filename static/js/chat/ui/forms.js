@@ -28,8 +28,21 @@ export function clearErrors(form) {
   for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
 }
 
-/** Preview the image picked in `input` in `img`; returns a function that clears both. */
-export function bindImagePreview(input, img) {
+/** Show `text` under one field, or clear it (`text` empty). */
+function setFieldError(input, text) {
+  const slot = input.form.querySelector(`[data-error-for="${CSS.escape(input.name)}"]`);
+  slot.textContent = text;
+  slot.hidden = !text;
+  if (text) input.setAttribute('aria-invalid', 'true');
+  else input.removeAttribute('aria-invalid');
+}
+
+/**
+ * Preview the image picked in `input` in `img`. A file that `check(file)` finds fault with (it
+ * returns the reason) is not kept: the reason shows under the field instead, before any upload.
+ * Returns a function that clears both.
+ */
+export function bindImagePreview(input, img, check = () => null) {
   let objectUrl = null;
   const clear = () => {
     if (objectUrl) URL.revokeObjectURL(objectUrl);
@@ -40,7 +53,12 @@ export function bindImagePreview(input, img) {
   input.addEventListener('change', () => {
     clear();
     const file = input.files[0];
-    if (!file) return;
+    const problem = file ? check(file) : null;
+    setFieldError(input, problem || '');
+    if (!file || problem) {
+      input.value = '';
+      return;
+    }
     objectUrl = URL.createObjectURL(file);
     img.src = objectUrl;
     img.hidden = false;

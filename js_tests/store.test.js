@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { TYPING_SHOWN_MS } from '../static/js/chat/store.js';
+import { alice, bob, carol, FakeClock, makeStore, member, message, recordEvents, roomData } from './fakes.js';
+
+/** A store with the room list loaded and room 10 open and loaded (messages 1-3). */
+function withOpenRoom(options = {}) {
+  const clock = options.clock || new FakeClock();
+  const store = makeStore({ clock, ...options });
+  store.roomListLoaded([roomData(10, { last_message: message(3, 10) }), roomData(20)], clock.now());
+  store.openRoom(10);
+  store.firstPageLoaded(10, { results: [message(1, 10), message(2, 10), message(3, 10)], has_more: false });
+  return { store, clock };
+}
+
+test('a message that arrives by push, ack and catch-up is kept, shown and counted once', () => {
+  const { store } = withOpenRoom();
+  store.visibilityChanged(false); // not looking: new messages count as unread
+  const events = recordEvents(store, ['message.added', 'message.received']);
+  const pushed = message(4, 10);
+  store.messageReceived(10, pushed);
+  store.messageReceived(10, { ...pushed });
+  store.caughtUp(10, [message(3, 10), { ...pushed }]);
+
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3, 4]);
+  assert.equal(events.filter(([type]) => type === 'message.added').length, 1);
+  assert.equal(events.filter(([type]) => type === 'message.received').length, 4); // every arrival is reported
+  assert.equal(store.room(10).data.unread_count, 1);
+  assert.equal(store.room(10).syncedId, 4);
+});
+
+test('messages arriving out of order are listed by id, and catch-up pages are taken in id order', () => {
+  const { store } = withOpenRoom();
+  store.messageReceived(10, message(7, 10));
+  store.caughtUp(10, [message(6, 10), message(4, 10), message(5, 10)]);
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3, 4, 5, 6, 7]);
+  assert.equal(store.room(10).syncedId, 6); // the after cursor moves with what the API gave, not pushes
+  assert.equal(store.room(10).data.last_message.id, 7);
+});
+
+test('a message in the room being looked at asks for a read instead of counting as unread', () => {
+  const { store } = withOpenRoom();
+  const reads = recordEvents(store, ['read.due']);
+  store.messageReceived(10, message(4, 10));
+  assert.equal(store.room(10).data.unread_count, 0);
+  assert.deepEqual(reads, [['read.due', { roomId: 10 }]]);
+
+  store.messageReceived(20, message(5, 20)); // another room: a badge, and it moves to the top
+  assert.equal(store.room(20).data.unread_count, 1);
+  assert.deepEqual(store.order, [20, 10]);
+  assert.equal(reads.length, 1);
+});
+
+test('messages of a room not loaded yet update its preview and badge only', () => {
+  const { store } = withOpenRoom();
+  const added = recordEvents(store, ['message.added']);
+  store.messageReceived(20, message(8, 20, carol));
+  assert.equal(store.room(20).messages.size, 0);
+  assert.equal(store.room(20).data.last_message.id, 8);
+  assert.deepEqual(added, []);
+  assert.equal(store.messageReceived(99, message(9, 99)), false); // a room this tab is not in
+});
+
+test("one's own messages neither count as unread nor ask for a read", () => {
+  const { store } = withOpenRoom();
+  const reads = recordEvents(store, ['read.due']);
+  store.messageReceived(20, message(8, 20, alice));
+  assert.equal(store.room(20).data.unread_count, 0);
+  assert.deepEqual(reads, []);
+});
+
+test('a room list older than what this tab saw keeps the newer preview and unread count', () => {
+  const { store, clock } = withOpenRoom();
+  store.visibilityChanged(false);
+  store.messageReceived(20, message(9, 20));
+  store.roomListLoaded([roomData(10), roomData(20, { last_message: message(5, 20), unread_count: 0, name: 'Renamed' })], clock.now());
+  const room = store.room(20);
+  assert.equal(room.data.last_message.id, 9);
+  assert.equal(room.data.unread_count, 1);
+  assert.equal(room.data.name, 'Renamed'); // the other fields are news
+});
+
+test('a room list on its way does not bring back a room left meanwhile, nor drop one joined meanwhile', () => {
+  const clock = new FakeClock();
+  const store = makeStore({ clock });
+  store.roomListLoaded([roomData(10), roomData(20)], clock.now());
+  const askedAt = clock.now();
+  clock.advance(5);
+  store.roomRemoved(20, 'left');
+  store.roomAdded(roomData(30));
+  clock.advance(5);
+  store.roomListLoaded([roomData(10), roomData(20)], askedAt); // the answer to the request sent before both
+  assert.deepEqual([...store.rooms.keys()].sort(), [10, 30]);
+  assert.deepEqual(store.order, [30, 10]);
+
+  store.roomListLoaded([roomData(10)], clock.now()); // a list asked for later is believed
+  assert.deepEqual([...store.rooms.keys()], [10]);
+});
+
+test('losing the open room closes it, replaces the address and says why', () => {
+  const { store } = withOpenRoom();
+  const events = recordEvents(store, ['room.removed', 'current', 'rooms']);
+  store.roomRemoved(10, 'kicked');
+  assert.equal(store.currentId, null);
+  assert.deepEqual(events.map(([type]) => type), ['room.removed', 'current', 'rooms']);
+  assert.deepEqual(events[0][1], { roomId: 10, name: 'Room 10', reason: 'kicked', wasCurrent: true });
+  assert.deepEqual(events[1][1], { previousId: 10, roomId: null, history: 'replace' });
+});
+
+test('a room that is not in the known list cannot be opened; before the list is known it waits', () => {
+  const store = makeStore();
+  const events = recordEvents(store, ['room.unavailable', 'current']);
+  store.openRoom(42, { history: 'none' });
+  assert.equal(store.currentId, 42); // the list will tell
+  store.roomListLoaded([roomData(10)], 0);
+  assert.equal(store.currentId, null);
+  assert.deepEqual(events.map(([type]) => type), ['current', 'room.unavailable', 'current']);
+  assert.equal(events[2][1].history, 'replace');
+});
+
+test('the first page of a room shows its timeline and asks for a read when looked at', () => {
+  const store = makeStore();
+  store.roomListLoaded([roomData(10, { unread_count: 3 })], 0);
+  store.openRoom(10);
+  const events = recordEvents(store, ['timeline', 'read.due', 'message.added']);
+  store.setLoading(10, true);
+  store.messageReceived(10, message(5, 10)); // pushed while the page is on its way: kept
+  store.firstPageLoaded(10, { results: [message(3, 10), message(4, 10)], has_more: true });
+  const room = store.room(10);
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [3, 4, 5]);
+  assert.equal(room.oldestId, 3);
+  assert.equal(room.hasOlder, true);
+  assert.deepEqual(events.filter(([type]) => type !== 'message.added').map(([type]) => type), ['read.due', 'timeline', 'read.due']);
+});
+
+test('older history adds only what this tab lacks and moves the cursor back', () => {
+  const { store } = withOpenRoom();
+  const events = recordEvents(store, ['messages.older']);
+  store.olderPageLoaded(10, { results: [message(-1, 10), message(0, 10), message(1, 10)], has_more: false });
+  const [[, older]] = events;
+  assert.deepEqual(older.messages.map((m) => m.id), [-1, 0]);
+  assert.equal(store.room(10).oldestId, -1);
+  assert.equal(store.room(10).hasOlder, false);
+});
+
+test('a deleted message leaves; the caller hears when it was the preview', () => {
+  const { store } = withOpenRoom();
+  assert.equal(store.messageRemoved(10, 2), false);
+  assert.equal(store.messageRemoved(10, 3), true);
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1]);
+});
+
+test('joins and departures change the count, leave a notice and refresh the open member list', () => {
+  const { store } = withOpenRoom();
+  store.membersLoaded(10, [member(alice, 'owner'), member(bob)]);
+  const notices = recordEvents(store, ['notice']);
+
+  assert.equal(store.memberJoined(10, carol), true); // open: fetch the list again
+  assert.equal(store.room(10).data.member_count, 3);
+  store.membersLoaded(10, [member(alice, 'owner'), member(bob), member(carol)]);
+  assert.equal(store.memberJoined(10, carol), false); // already known: a repeated push
+
+  store.memberLeft(10, bob, 'banned');
+  store.memberLeft(10, bob, 'banned');
+  assert.equal(store.room(10).data.member_count, 2);
+  assert.deepEqual(notices.map(([, { notice }]) => [notice.kind, notice.user.username, notice.reason, notice.afterId]),
+    [['joined', 'carol', undefined, 3], ['left', 'bob', 'banned', 3]]);
+
+  assert.equal(store.memberJoined(20, carol), false); // not open: its list is fetched when it is
+  assert.equal(store.room(20).members, null);
+});
+
+test('presence flips a known member only', () => {
+  const { store } = withOpenRoom();
+  store.membersLoaded(10, [member(alice, 'owner'), member(bob)]);
+  store.presenceChanged(10, bob, true);
+  store.presenceChanged(10, carol, true);
+  assert.equal(store.room(10).members.get(bob.id).online, true);
+  assert.equal(store.room(10).members.has(carol.id), false);
+});
+
+test('typing shows for a while, and ends with the typist\'s message', () => {
+  const clock = new FakeClock();
+  const { store } = withOpenRoom({ clock });
+  store.typingStarted(10, bob);
+  store.typingStarted(10, carol);
+  assert.deepEqual(store.typingUsers(10).map((u) => u.username), ['bob', 'carol']);
+  store.messageReceived(10, message(4, 10, bob));
+  assert.deepEqual(store.typingUsers(10).map((u) => u.username), ['carol']);
+  assert.equal(store.typingExpiresAt(10), clock.now() + TYPING_SHOWN_MS);
+  clock.advance(TYPING_SHOWN_MS);
+  assert.deepEqual(store.typingUsers(10), []);
+});
+
+test('losing the right to manage closes the settings panel of the open room', () => {
+  const { store } = withOpenRoom();
+  store.roomUpdated(roomData(10, { role: 'admin' }));
+  store.setPanel('settings');
+  const events = recordEvents(store, ['room']);
+  store.roomUpdated(roomData(10, { role: 'member' }));
+  assert.equal(store.panel, 'members');
+  assert.deepEqual(events, [['room', { roomId: 10, roleChanged: true }]]);
+});
+
+test('opening a room one may not manage closes the settings panel', () => {
+  const { store } = withOpenRoom();
+  store.roomUpdated(roomData(20, { role: 'owner' }));
+  store.openRoom(20);
+  store.setPanel('settings');
+  store.openRoom(10);
+  assert.equal(store.panel, null);
+});
+
+test('the read pointer is sent once per new message, and again after a failure', () => {
+  const { store } = withOpenRoom();
+  store.roomUpdated(roomData(10, { unread_count: 2 }));
+  assert.equal(store.readMarked(10), 3);
+  assert.equal(store.room(10).data.unread_count, 0);
+  assert.equal(store.readMarked(10), null);
+  store.readFailed(10);
+  assert.equal(store.readMarked(10), 3);
+  assert.equal(store.readMarked(99), null);
+});
+
+test('coming back to the tab with unread messages asks for a read', () => {
+  const { store } = withOpenRoom();
+  store.visibilityChanged(false);
+  store.messageReceived(10, message(4, 10));
+  const reads = recordEvents(store, ['read.due']);
+  store.visibilityChanged(true);
+  assert.deepEqual(reads, [['read.due', { roomId: 10 }]]);
+});
+
+test('the connection remembers whether it was ever up', () => {
+  const store = makeStore();
+  store.connectionChanged('offline');
+  assert.deepEqual(store.connection, { state: 'offline', everOnline: false });
+  store.connectionChanged('online');
+  store.connectionChanged('offline');
+  assert.deepEqual(store.connection, { state: 'offline', everOnline: true });
+});

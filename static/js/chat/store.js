@@ -1,0 +1,471 @@
+// The chat page's state: rooms, their messages, members and typing, pending sends, the open room,
+// the connection. Actions (the methods below) are the only writers, and each tells what changed by
+// an event; views (ui/*) and the logic modules subscribe. No DOM and no window here: it runs under
+// Node (js_tests/). Messages are kept by id per room, so pushes, acks, history pages and catch-up
+// merge in any order and any number of times.
+//
+// Events (detail in braces):
+//   rooms                       the room list: membership, order, previews, unread counts
+//   room {roomId, roleChanged}  one room's own fields (name, picture, role, member count, invite code)
+//   room.removed {roomId, name, reason, wasCurrent}     room.unavailable {roomId}
+//   current {previousId, roomId, history}  the open room; history: 'push', 'replace' or 'none' for the URL
+//   timeline {roomId}           the room's first page arrived: show it whole
+//   message.received {roomId, message}  any message taken in, repeats included (the outbox acks by it)
+//   message.added {roomId, message}     message.removed {roomId, messageId}
+//   messages.older {roomId, messages}   older history, new to this tab, oldest first
+//   history {roomId}            loading flags or whether older history exists
+//   notice {roomId, notice}     members {roomId}     typing {roomId}
+//   pending {roomId, clientId}  a pending send was added, changed or resolved
+//   read.due {roomId}           the person has seen messages the server does not know they read
+//   connection   visibility   panel   me   toast {text}
+
+import { RoomRules } from './rules.js';
+
+export const TYPING_SHOWN_MS = 4000; // a typing notice lasts this long unless renewed
+
+/** A tiny event emitter; a listener that throws is reported without stopping the others. */
+export class Emitter {
+  #listeners = new Map();
+
+  /** Call `listener(detail)` on each `type` event; returns the function that unsubscribes it. */
+  on(type, listener) {
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type).add(listener);
+    return () => this.#listeners.get(type).delete(listener);
+  }
+
+  emit(type, detail = {}) {
+    for (const listener of [...(this.#listeners.get(type) || [])]) {
+      try {
+        listener(detail);
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** What this tab knows of one room. */
+class RoomState {
+  constructor(data, knownSince) {
+    this.id = data.id;
+    this.data = data; // the API's Room object, kept current by pushes
+    this.messages = new Map(); // id -> Message, once the room is loading or loaded
+    this.loading = false;
+    this.loaded = false; // the newest page arrived
+    this.hasOlder = false;
+    this.oldestId = null; // `before` cursor for older history
+    this.loadingOlder = false;
+    this.syncedId = 0; // every message up to this id came from the API: the `after` cursor
+    // Protocol version 2 numbers each room's changes (`seq`); the highest one seen without a gap
+    // goes here, as the `since` cursor of rooms/{id}/changes/. Version 1 servers send none.
+    this.seq = 0;
+    this.seenId = data.last_message ? data.last_message.id : 0; // newest id already counted for unread
+    this.readSentId = 0; // newest id the server was told was read
+    this.members = null; // user id -> Member, once loaded
+    this.notices = []; // {kind, user, reason, afterId, at}: who joined or left, shown in the timeline
+    this.typing = new Map(); // user id -> {user, until}
+    this.draft = '';
+    this.knownSince = knownSince;
+  }
+}
+
+export class ChatStore extends Emitter {
+  /**
+   * `me`: the signed-in User; `roles`: the page config's role rules; `now`: a clock in
+   * milliseconds (monotonic in the page); `visible`: whether the tab is in view.
+   */
+  constructor({ me, roles, now = () => performance.now(), visible = true }) {
+    super();
+    this.me = { ...me };
+    this.rules = new RoomRules(roles);
+    this.now = now;
+    this.visible = visible;
+    this.rooms = new Map(); // id -> RoomState
+    this.order = []; // room ids, most recent activity first (as the API sorts them)
+    this.roomsLoaded = false;
+    this.currentId = null;
+    this.forgottenAt = new Map(); // room id -> when this tab dropped it
+    this.pending = new Map(); // client_id -> {client_id, room, body, status, error, connection}
+    this.panel = null; // 'members', 'settings' or null
+    this.connection = { state: 'connecting', everOnline: false };
+  }
+
+  // --- Reading ---------------------------------------------------------------
+
+  room(id) {
+    return this.rooms.get(id) || null;
+  }
+
+  get currentRoom() {
+    return this.room(this.currentId);
+  }
+
+  isViewing(room) {
+    return room.id === this.currentId && this.visible;
+  }
+
+  canManage(room) {
+    return this.rules.canManage(room.data.role);
+  }
+
+  orderedRooms() {
+    return this.order.map((id) => this.rooms.get(id)).filter(Boolean);
+  }
+
+  totalUnread() {
+    let sum = 0;
+    for (const room of this.rooms.values()) sum += room.data.unread_count || 0;
+    return sum;
+  }
+
+  /** The room's messages in id order (the order they were stored in). */
+  sortedMessages(roomId) {
+    const room = this.room(roomId);
+    return room ? [...room.messages.values()].sort((a, b) => a.id - b.id) : [];
+  }
+
+  pendingIn(roomId) {
+    return [...this.pending.values()].filter((item) => item.room === roomId);
+  }
+
+  /** Who is typing in the room now (expired notices are dropped). */
+  typingUsers(roomId) {
+    const room = this.room(roomId);
+    if (!room) return [];
+    const now = this.now();
+    for (const [userId, entry] of room.typing) if (entry.until <= now) room.typing.delete(userId);
+    return [...room.typing.values()].map((entry) => entry.user);
+  }
+
+  /** When the first typing notice of the room runs out, or null. */
+  typingExpiresAt(roomId) {
+    const room = this.room(roomId);
+    if (!room || !room.typing.size) return null;
+    return Math.min(...[...room.typing.values()].map((entry) => entry.until));
+  }
+
+  // --- Rooms -----------------------------------------------------------------
+
+  /** Merge a Room from the API or a push. A value older than what this tab already counted does not win. */
+  #upsert(data) {
+    let room = this.rooms.get(data.id);
+    if (!room) {
+      room = new RoomState(data, this.now());
+      this.rooms.set(data.id, room);
+    } else {
+      const known = room.data;
+      const serverLastId = data.last_message ? data.last_message.id : 0;
+      room.data = { ...known, ...data };
+      if (serverLastId < room.seenId) {
+        room.data.last_message = known.last_message;
+        room.data.unread_count = known.unread_count;
+      }
+      room.seenId = Math.max(room.seenId, serverLastId);
+    }
+    if (room.data.unread_count && this.isViewing(room)) {
+      room.readSentId = 0; // the server has not heard our read yet: tell it again
+      this.emit('read.due', { roomId: room.id });
+    }
+    return room;
+  }
+
+  /** The room list from the API, asked for at `askedAt` (this.now()). */
+  roomListLoaded(list, askedAt) {
+    const fresh = list.filter((data) => !(this.forgottenAt.get(data.id) > askedAt));
+    const present = new Set(fresh.map((data) => data.id));
+    // A room this tab learnt of while the list was on its way is newer than the list.
+    for (const room of [...this.rooms.values()]) {
+      if (!present.has(room.id) && room.knownSince < askedAt) this.roomRemoved(room.id, null);
+    }
+    for (const data of fresh) this.#upsert(data);
+    this.order = [...this.order.filter((id) => !present.has(id) && this.rooms.has(id)), ...fresh.map((data) => data.id)];
+    const firstLoad = !this.roomsLoaded;
+    this.roomsLoaded = true;
+    this.emit('rooms');
+    if (firstLoad) this.openRoom(this.currentId, { history: 'none' });
+  }
+
+  /** A room joined or created (here or on another tab). */
+  roomAdded(data) {
+    this.forgottenAt.delete(data.id);
+    const room = this.#upsert(data);
+    if (!this.order.includes(room.id)) this.order.unshift(room.id);
+    this.emit('rooms');
+    if (room.id === this.currentId) this.openRoom(room.id, { history: 'none' });
+    return room;
+  }
+
+  /** New fields of a room: its name, picture or description changed, or our role. */
+  roomUpdated(data) {
+    const room = this.rooms.get(data.id);
+    if (!room) return;
+    const wasManager = this.canManage(room);
+    this.#upsert(data);
+    const roleChanged = wasManager !== this.canManage(room);
+    if (roleChanged && room.id === this.currentId && !this.canManage(room) && this.panel === 'settings') {
+      this.setPanel('members');
+    }
+    this.emit('rooms');
+    this.emit('room', { roomId: room.id, roleChanged });
+  }
+
+  /** Fields this tab learnt by itself (a new invite code, the preview after a deletion). */
+  roomChanged(roomId, fields) {
+    const room = this.room(roomId);
+    if (!room) return;
+    Object.assign(room.data, fields);
+    this.emit('rooms');
+    this.emit('room', { roomId, roleChanged: false });
+  }
+
+  /** This tab is no longer in the room: left, removed, deleted, or missing from the list. */
+  roomRemoved(roomId, reason) {
+    const room = this.room(roomId);
+    if (!room) return;
+    this.rooms.delete(roomId);
+    this.forgottenAt.set(roomId, this.now());
+    this.order = this.order.filter((id) => id !== roomId);
+    const wasCurrent = this.currentId === roomId;
+    this.emit('room.removed', { roomId, name: room.data.name, reason, wasCurrent });
+    if (wasCurrent) this.openRoom(null, { history: 'replace' });
+    this.emit('rooms');
+  }
+
+  /** Show a room (or none: the list). A room this tab is not in, once the list is known, is refused. */
+  openRoom(id, { history = 'push' } = {}) {
+    if (id && this.roomsLoaded && !this.rooms.has(id)) {
+      this.emit('room.unavailable', { roomId: id });
+      id = null;
+      history = 'replace';
+    }
+    const previousId = this.currentId;
+    this.currentId = id;
+    const room = this.currentRoom;
+    if (!room || (this.panel === 'settings' && !this.canManage(room))) this.setPanel(null);
+    this.emit('current', { previousId, roomId: id, history });
+    if (room && room.loaded && this.isViewing(room)) this.emit('read.due', { roomId: id });
+  }
+
+  setDraft(roomId, text) {
+    const room = this.room(roomId);
+    if (room) room.draft = text;
+  }
+
+  // --- Messages --------------------------------------------------------------
+
+  /** The newest page (or, with `older`, a page of older history) is on its way, or no longer. */
+  setLoading(roomId, loading, { older = false } = {}) {
+    const room = this.room(roomId);
+    if (!room) return;
+    room[older ? 'loadingOlder' : 'loading'] = loading;
+    this.emit('history', { roomId });
+  }
+
+  /** The newest page of the room: its timeline can be shown. */
+  firstPageLoaded(roomId, page) {
+    const room = this.room(roomId);
+    if (!room) return;
+    room.loading = false;
+    room.loaded = true;
+    room.hasOlder = page.has_more;
+    room.oldestId = page.results.length ? Math.min(...page.results.map((message) => message.id)) : null;
+    this.#takeIn(room, page.results, { quiet: true });
+    this.emit('timeline', { roomId });
+    if (this.isViewing(room)) this.emit('read.due', { roomId });
+  }
+
+  /** Messages fetched with `after=<syncedId>`: what the pushes may have missed. */
+  caughtUp(roomId, messages) {
+    const room = this.room(roomId);
+    if (room) this.#takeIn(room, messages);
+  }
+
+  #takeIn(room, messages, options) {
+    const sorted = [...messages].sort((a, b) => a.id - b.id);
+    for (const message of sorted) this.messageReceived(room.id, message, options);
+    if (sorted.length) room.syncedId = Math.max(room.syncedId, sorted.at(-1).id);
+  }
+
+  /** A page of history just older than `oldestId`. */
+  olderPageLoaded(roomId, page) {
+    const room = this.room(roomId);
+    if (!room) return;
+    room.hasOlder = page.has_more;
+    if (page.results.length) room.oldestId = Math.min(...page.results.map((message) => message.id));
+    const older = page.results.filter((message) => !room.messages.has(message.id)).sort((a, b) => a.id - b.id);
+    for (const message of older) room.messages.set(message.id, message);
+    this.emit('messages.older', { roomId, messages: older });
+  }
+
+  /**
+   * Take a message from any source (push, ack, history, catch-up); ids make it idempotent.
+   * Only a message newer than any this tab counted moves the preview and the unread badge.
+   * `quiet` keeps views from adding it one by one (a whole timeline follows). False for an unknown room.
+   */
+  messageReceived(roomId, message, { quiet = false } = {}) {
+    const room = this.room(roomId);
+    if (!room) return false;
+    this.emit('message.received', { roomId, message });
+    if ((room.loaded || room.loading) && !room.messages.has(message.id)) {
+      room.messages.set(message.id, message);
+      if (!quiet) this.emit('message.added', { roomId, message });
+    }
+    if (message.id <= room.seenId) return true;
+    room.seenId = message.id;
+    room.data.last_message = message;
+    if (message.author.id !== this.me.id) {
+      this.typingStopped(roomId, message.author.id);
+      if (this.isViewing(room)) this.emit('read.due', { roomId });
+      else room.data.unread_count = (room.data.unread_count || 0) + 1;
+    }
+    this.order = [roomId, ...this.order.filter((id) => id !== roomId)];
+    this.emit('rooms');
+    return true;
+  }
+
+  /** A message was deleted. True when it was the room's preview, which the caller must then refresh. */
+  messageRemoved(roomId, messageId) {
+    const room = this.room(roomId);
+    if (!room) return false;
+    room.messages.delete(messageId);
+    this.emit('message.removed', { roomId, messageId });
+    return room.data.last_message?.id === messageId;
+  }
+
+  #addNotice(room, fields) {
+    const notice = { ...fields, afterId: room.seenId, at: new Date().toISOString() };
+    room.notices.push(notice);
+    this.emit('notice', { roomId: room.id, notice });
+  }
+
+  // --- Members, presence, typing --------------------------------------------------
+
+  membersLoaded(roomId, list) {
+    const room = this.room(roomId);
+    if (!room) return;
+    room.members = new Map(list.map((member) => [member.user.id, member]));
+    room.data.member_count = list.length;
+    this.emit('members', { roomId });
+    this.emit('room', { roomId, roleChanged: false });
+  }
+
+  memberUpdated(roomId, member) {
+    const room = this.room(roomId);
+    if (!room?.members) return;
+    room.members.set(member.user.id, member);
+    this.emit('members', { roomId });
+  }
+
+  presenceChanged(roomId, user, online) {
+    const member = this.room(roomId)?.members?.get(user.id);
+    if (!member) return;
+    this.room(roomId).members.set(user.id, { ...member, online });
+    this.emit('members', { roomId });
+  }
+
+  /** Someone joined. True when the open room's member list should be fetched again to show them. */
+  memberJoined(roomId, user) {
+    const room = this.room(roomId);
+    if (!room || room.members?.has(user.id)) return false;
+    room.data.member_count += 1;
+    this.#addNotice(room, { kind: 'joined', user });
+    this.emit('room', { roomId, roleChanged: false });
+    if (room.id === this.currentId) return true;
+    room.members = null; // fetched again when the room is opened
+    return false;
+  }
+
+  memberLeft(roomId, user, reason) {
+    const room = this.room(roomId);
+    if (!room || (room.members && !room.members.delete(user.id))) return;
+    room.data.member_count = Math.max(1, room.data.member_count - 1);
+    this.typingStopped(roomId, user.id);
+    this.#addNotice(room, { kind: 'left', user, reason });
+    this.emit('room', { roomId, roleChanged: false });
+    this.emit('members', { roomId });
+  }
+
+  typingStarted(roomId, user) {
+    const room = this.room(roomId);
+    if (!room) return;
+    room.typing.set(user.id, { user, until: this.now() + TYPING_SHOWN_MS });
+    this.emit('typing', { roomId });
+  }
+
+  typingStopped(roomId, userId) {
+    if (this.room(roomId)?.typing.delete(userId)) this.emit('typing', { roomId });
+  }
+
+  // --- Reading -----------------------------------------------------------------
+
+  /**
+   * Clear the badge; return the message id the server's read pointer should move to,
+   * or null when the server knows it already.
+   */
+  readMarked(roomId) {
+    const room = this.room(roomId);
+    if (!room) return null;
+    if (room.data.unread_count) {
+      room.data.unread_count = 0;
+      this.emit('rooms');
+    }
+    const messageId = room.seenId;
+    if (!messageId || messageId <= room.readSentId) return null;
+    room.readSentId = messageId;
+    return messageId;
+  }
+
+  /** The read did not reach the server: tell it again next time. */
+  readFailed(roomId) {
+    const room = this.room(roomId);
+    if (room) room.readSentId = 0;
+  }
+
+  // --- Pending sends (written by the outbox) --------------------------------------
+
+  pendingPut(item) {
+    this.pending.set(item.client_id, item);
+    this.emit('pending', { roomId: item.room, clientId: item.client_id });
+  }
+
+  pendingRemoved(clientId) {
+    const item = this.pending.get(clientId);
+    if (!item) return;
+    this.pending.delete(clientId);
+    this.emit('pending', { roomId: item.room, clientId });
+  }
+
+  // --- The page around the rooms ---------------------------------------------------
+
+  /** 'connecting', 'online' or 'offline', from the socket. */
+  connectionChanged(state) {
+    this.connection = { state, everOnline: this.connection.everOnline || state === 'online' };
+    this.emit('connection', { state });
+  }
+
+  visibilityChanged(visible) {
+    this.visible = visible;
+    this.emit('visibility', { visible });
+    const room = this.currentRoom;
+    if (room && this.isViewing(room) && room.data.unread_count) this.emit('read.due', { roomId: room.id });
+  }
+
+  setPanel(name) {
+    if (this.panel === name) return;
+    this.panel = name;
+    this.emit('panel', { panel: name });
+  }
+
+  meUpdated(user) {
+    Object.assign(this.me, user);
+    this.emit('me');
+  }
+
+  /** Tell the person something (an error, a confirmation) in the page's status line. */
+  toast(text) {
+    this.emit('toast', { text });
+  }
+}

@@ -1,0 +1,153 @@
+// Keeping this tab level with the server, which is the record (docs/reliability.md): pushes are
+// best effort, so every (re)connect, and a tab coming back into view, fetches what was missed by id
+// (`rooms/{id}/messages/?after=<last id>`), and the store merges it by id. Also the other reads of
+// the page (the first page of a room, older history, members) and the reconnect backoff.
+
+export const PAGE_SIZE = 50; // messages per history page
+export const CATCH_UP_PAGE = 200; // the API's largest page
+const BASE_DELAY_MS = 500;
+const MAX_DELAY_MS = 15000;
+
+/**
+ * How long to wait before reconnect attempt `attempt` (0 for the first): exponential backoff with
+ * "equal jitter", between half and all of the ceiling, so that clients dropped together do not
+ * all come back together.
+ */
+export function reconnectDelay(attempt, random = Math.random) {
+  const ceiling = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** attempt);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/** `api(path, options)` as chat/http.js makes it; rejects with an error carrying `status`. */
+export function createSync({ store, api }) {
+  const firstPages = new Map(); // room id -> the request of its first page, while it runs
+  let running = null;
+  let runAgain = false;
+
+  /** A request about one room; a 404 means this tab is no longer in it. */
+  async function roomRequest(roomId, path, options) {
+    try {
+      return await api(`rooms/${roomId}/${path}`, options);
+    } catch (error) {
+      if (error.status === 404) store.roomRemoved(roomId, null); // removed while we looked away
+      throw error;
+    }
+  }
+
+  /** Rethrow an error, unless it says the room is gone (roomRequest has forgotten it then). */
+  function unlessGone(error) {
+    if (error.status !== 404) throw error;
+  }
+
+  async function syncRoomList() {
+    const askedAt = store.now();
+    store.roomListLoaded(await api('rooms/'), askedAt);
+  }
+
+  /** Fetch every message after the last one the API gave this tab, page by page. */
+  async function catchUp(roomId) {
+    for (;;) {
+      const room = store.room(roomId);
+      if (!room) return;
+      const page = await roomRequest(roomId, 'messages/', { query: { after: room.syncedId, limit: CATCH_UP_PAGE } });
+      store.caughtUp(roomId, page.results);
+      if (!page.has_more || !page.results.length) return;
+    }
+  }
+
+  /** The newest page of a room; one request at a time per room. */
+  function loadFirstPage(roomId) {
+    if (firstPages.has(roomId)) return firstPages.get(roomId);
+    const request = (async () => {
+      store.setLoading(roomId, true);
+      try {
+        store.firstPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { limit: PAGE_SIZE } }));
+      } catch (error) {
+        store.setLoading(roomId, false);
+        throw error;
+      }
+    })().finally(() => firstPages.delete(roomId));
+    firstPages.set(roomId, request);
+    return request;
+  }
+
+  /** One page of older history; resolves true when a page arrived (the caller may want more). */
+  async function loadOlder(roomId) {
+    const room = store.room(roomId);
+    if (!room || !room.loaded || !room.hasOlder || room.loadingOlder || room.oldestId === null) return false;
+    store.setLoading(roomId, true, { older: true });
+    try {
+      store.olderPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { before: room.oldestId, limit: PAGE_SIZE } }));
+      return true;
+    } catch (error) {
+      store.toast(error.message);
+      return false;
+    } finally {
+      store.setLoading(roomId, false, { older: true });
+    }
+  }
+
+  async function loadMembers(roomId) {
+    try {
+      store.membersLoaded(roomId, await roomRequest(roomId, 'members/'));
+    } catch (error) {
+      if (error.status !== 404) store.toast(error.message);
+    }
+  }
+
+  /** The room as the server has it now; after a deletion, for its preview. */
+  async function refreshRoom(roomId) {
+    try {
+      const data = await roomRequest(roomId, '');
+      store.roomChanged(roomId, { last_message: data.last_message });
+    } catch {
+      // The preview stays as it was; the next sync of the room list corrects it.
+    }
+  }
+
+  /**
+   * Bring this tab level with the database: the room list (membership, unread counts, previews),
+   * then every loaded room's messages after the last one fetched. Runs on start and after every
+   * hello; calls that arrive while one runs fold into one more pass.
+   */
+  function fullSync() {
+    if (running) {
+      runAgain = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        runAgain = false;
+        try {
+          await syncRoomList();
+          const current = store.currentRoom;
+          if (current && !current.loaded) await loadFirstPage(current.id).catch(unlessGone);
+          for (const room of [...store.rooms.values()]) {
+            if (room.loaded) await catchUp(room.id).catch(unlessGone);
+          }
+        } catch (error) {
+          if (error.status !== 0) throw error;
+          // Unreachable: the next hello starts over.
+        }
+      } while (runAgain);
+    })().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+
+  // Opening a room loads what it shows.
+  store.on('current', ({ roomId }) => {
+    const room = store.room(roomId);
+    if (!room) return;
+    if (!room.loaded) loadFirstPage(roomId).catch((error) => store.toast(error.message));
+    if (!room.members) loadMembers(roomId);
+  });
+  // Pushes are best effort: coming back to the tab is a good moment to catch up by id.
+  store.on('visibility', ({ visible }) => {
+    const room = store.currentRoom;
+    if (visible && room?.loaded) catchUp(room.id).catch(unlessGone);
+  });
+
+  return { fullSync, catchUp, loadFirstPage, loadOlder, loadMembers, refreshRoom, roomRequest };
+}

@@ -1,0 +1,73 @@
+// The members panel: who is in the room, online or not, and what the viewer may do to each.
+
+import { sortMembers } from '../format.js';
+import { avatar, h } from './dom.js';
+import { confirmAction } from './forms.js';
+
+/** A member row; `actions` lists {label, danger, run} the viewer may apply to this member. */
+function memberItem(member, { isMe, actions }) {
+  const name = member.user.username;
+  return h('li', { class: 'member', dataset: { userId: member.user.id } },
+    h('span', { class: 'member-avatar' },
+      avatar(name, member.user.avatar, 'sm'),
+      h('span', { class: `presence${member.online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
+    h('span', { class: 'member-main' },
+      h('span', { class: 'member-name' }, name, isMe ? h('span', { class: 'member-you' }, ' (you)') : null),
+      h('span', { class: 'member-meta' },
+        member.online ? 'Online' : 'Offline',
+        member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, member.role) : null)),
+    actions.length
+      ? h('span', { class: 'member-actions' }, actions.map((action) => h('button', {
+        type: 'button', class: `button button--small${action.danger ? ' button--danger' : ''}`,
+        'aria-label': `${action.label} ${name}`, onclick: action.run,
+      }, action.label)))
+      : null);
+}
+
+export function mountMembers({ store, commands, el }) {
+  const { memberList, confirmDialog } = el;
+
+  async function remove(room, member, action) {
+    const name = member.user.username;
+    const question = action === 'ban'
+      ? { title: `Ban ${name}?`, text: `${name} is removed and cannot rejoin.`, confirmLabel: 'Ban' }
+      : { title: `Remove ${name}?`, text: `${name} can rejoin with the invite code.`, confirmLabel: 'Remove' };
+    if (!await confirmAction(confirmDialog, question)) return;
+    commands.removeMember(room.id, member, action).catch((error) => store.toast(error.message));
+  }
+
+  /** The buttons for what the rules allow the viewer to do to `member`. */
+  function actionsFor(room, member) {
+    return store.rules.memberActions(room.data.role, member, store.me.id).map(({ action, role }) => {
+      if (action === 'setRole') {
+        return {
+          label: role === 'admin' ? 'Make admin' : 'Remove admin',
+          run: () => commands.setRole(room.id, member.user.id, role).catch((error) => store.toast(error.message)),
+        };
+      }
+      return { label: action === 'ban' ? 'Ban' : 'Kick', danger: true, run: () => remove(room, member, action) };
+    });
+  }
+
+  function render() {
+    const room = store.currentRoom;
+    if (!room) return;
+    if (!room.members) {
+      memberList.replaceChildren(h('li', { class: 'member-loading' }, 'Loading members…'));
+      return;
+    }
+    const me = store.me.id;
+    const members = [...room.members.values()].map((member) => (member.user.id === me ? { ...member, online: true } : member));
+    memberList.replaceChildren(...sortMembers(members).map((member) => memberItem(member, {
+      isMe: member.user.id === me, actions: actionsFor(room, member),
+    })));
+  }
+
+  store.on('current', render);
+  store.on('members', ({ roomId }) => {
+    if (roomId === store.currentId) render();
+  });
+  store.on('room', ({ roomId, roleChanged }) => {
+    if (roomId === store.currentId && roleChanged) render();
+  });
+}

@@ -1,0 +1,65 @@
+// The room list on the side, and the page title with the unread count.
+
+import { roomPreview } from '../format.js';
+import { avatar, h, timeElement } from './dom.js';
+
+function unreadBadge(count) {
+  if (!count) return null;
+  const shown = count > 99 ? '99+' : String(count);
+  return h('span', { class: 'badge' },
+    h('span', { class: 'badge-count', 'aria-hidden': 'true' }, shown),
+    h('span', { class: 'visually-hidden' }, `, ${count} unread`));
+}
+
+function roomItem(room, { active, href, me }) {
+  return h('li', { class: `room-item${active ? ' is-active' : ''}${room.unread_count ? ' has-unread' : ''}`, dataset: { roomId: room.id } },
+    h('a', { class: 'room-link', href, 'aria-current': active ? 'page' : null },
+      avatar(room.name, room.avatar),
+      h('span', { class: 'room-item-main' },
+        h('span', { class: 'room-item-top' },
+          h('span', { class: 'room-item-name' }, room.name),
+          room.last_message ? timeElement(room.last_message.created_at, 'room-item-time') : null),
+        h('span', { class: 'room-item-preview' }, roomPreview(room, me))),
+      unreadBadge(room.unread_count)));
+}
+
+export function mountRoomList({ store, list, empty, roomHref }) {
+  function updateTitle() {
+    const unread = store.totalUnread();
+    const place = store.currentRoom ? store.currentRoom.data.name : 'Rooms';
+    document.title = `${unread ? `(${unread}) ` : ''}${place} · Chatroom`;
+  }
+
+  function render() {
+    const focused = document.activeElement?.closest?.('.room-item')?.dataset.roomId;
+    list.replaceChildren(...store.orderedRooms().map((room) => roomItem(room.data, {
+      active: room.id === store.currentId, href: roomHref(room.id), me: store.me,
+    })));
+    empty.hidden = !store.roomsLoaded || store.rooms.size > 0;
+    if (focused) list.querySelector(`[data-room-id="${focused}"] a`)?.focus();
+    updateTitle();
+  }
+
+  // Once for a burst of changes (a catch-up brings many messages at a time).
+  let queued = false;
+  function renderSoon() {
+    if (queued) return;
+    queued = true;
+    queueMicrotask(() => {
+      queued = false;
+      render();
+    });
+  }
+
+  store.on('rooms', renderSoon);
+  store.on('room', renderSoon);
+  store.on('current', render);
+  store.on('me', renderSoon);
+
+  list.addEventListener('click', (event) => {
+    const link = event.target.closest('a.room-link');
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    store.openRoom(Number(link.closest('.room-item').dataset.roomId));
+  });
+}
