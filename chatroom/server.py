@@ -33,12 +33,15 @@ the client reconnects and catches up by id. Other sockets never wait for it.
 
 import asyncio
 import logging
+import sys
 from functools import partial
 
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import SystemCheckError
 from twisted.internet import defer, reactor
 from twisted.web.http import HTTPChannel
 
@@ -173,6 +176,13 @@ class ChatCommandLineInterface(CommandLineInterface):
         # worker restart every client reconnects at once, and a connect costs several
         # database and Redis round trips: queue them rather than drop them.
         self.parser.set_defaults(websocket_connect_timeout=30)
+
+    def load_asgi_app(self, asgi_app_path: str):
+        """Refuse to start on settings the application rejects: the reasons on stderr, exit status 1."""
+        try:
+            return super().load_asgi_app(asgi_app_path)
+        except (ImproperlyConfigured, SystemCheckError) as refused:
+            sys.exit(f"Refusing to start: {refused}")
 
 
 if __name__ == "__main__":

@@ -6,25 +6,36 @@ and a local-memory cache in one process. `DATABASE_URL` switches to MySQL and
 `REDIS_URL` to Redis for the channel layer and the cache.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# An optional .env file beside manage.py, for local runs; real environment wins.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The .env file beside manage.py (`make run` writes one for development), so that
+# manage.py, pytest and the server read the same settings; real environment variables
+# win. DJANGO_ENV_FILE names another file, or none when empty (pyproject.toml's tests).
+ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Outside debug there is no default: a deployment must bring its own secret.
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="insecure-key-for-local-debug-only-never-in-production" if DEBUG else environ.Env.NOTSET,
-)
+# Outside debug there is no default: a deployment must bring its own secret, and
+# chatroom.checks refuses a placeholder or a weak one when the server starts.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set the DJANGO_SECRET_KEY environment variable (DJANGO_DEBUG is off). Generate one with: "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    SECRET_KEY = "insecure-key-for-local-debug-only-never-in-production"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
