@@ -51,7 +51,9 @@ def test_placeholder_or_weak_secret_key_is_an_error(production, key):
     assert key not in errors[0].msg  # the refusal never echoes the secret
 
 
-@pytest.mark.parametrize("password", ["CHANGE-me-db-password", "chat-test-password", "hunter2", "aaaaaaaaaaaaaaaaaaaaaaaa"])
+@pytest.mark.parametrize(
+    "password", ["CHANGE-me-db-password", "chat-test-password", "hunter2", "aaaaaaaaaaaaaaaaaaaaaaaa"]
+)
 def test_placeholder_or_weak_database_password_is_an_error(production, password):
     production.DATABASES["default"]["PASSWORD"] = password
     errors = check_secrets(None)
@@ -79,7 +81,9 @@ def spare_port() -> int:
 def production_env(**values: str) -> dict[str, str]:
     """A worker's environment with debug off; no .env file, Redis named (never reached before serving)."""
     env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_URL"))}
-    env.update(DJANGO_ENV_FILE="", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_KEY, REDIS_URL="redis://127.0.0.1:1/0")
+    env.update(
+        DJANGO_ENV_FILE="", DJANGO_DEBUG="false", DJANGO_SECRET_KEY=STRONG_KEY, REDIS_URL="redis://127.0.0.1:1/0"
+    )
     env.update(values)
     return env
 
