@@ -131,3 +131,33 @@ def test_the_server_refuses_the_compose_example_database_password():
     )
     assert refused.returncode == 1
     assert "chatroom.E004" in refused.stderr and "CHANGE-me-db-password" not in refused.stderr
+
+
+@pytest.mark.parametrize("how", ["make", "copy"])
+def test_the_development_env_file_serves_manage_py_as_written(tmp_path, how):
+    """
+    After `make run` (which writes .env) or a plain copy of .env.example, `manage.py check`
+    works with nothing exported: the settings come from the file, not from make.
+    """
+    (tmp_path / ".env.example").write_text((REPO / ".env.example").read_text())
+    if how == "make":
+        made = subprocess.run(
+            ["make", "-s", "-f", str(REPO / "Makefile"), ".env"], cwd=tmp_path, capture_output=True, text=True
+        )
+        assert made.returncode == 0, made.stderr
+        written = (tmp_path / ".env").read_text()
+        assert "DJANGO_DEBUG=true" in written and "\nDJANGO_SECRET_KEY=" in written
+        assert (tmp_path / ".env").stat().st_mode & 0o077 == 0  # it holds a secret
+        # Never overwritten.
+        (tmp_path / ".env").write_text("DJANGO_DEBUG=true\n# edited\n")
+        subprocess.run(["make", "-s", "-f", str(REPO / "Makefile"), ".env"], cwd=tmp_path, check=True)
+        assert (tmp_path / ".env").read_text().endswith("# edited\n")
+        (tmp_path / ".env").write_text(written)
+    else:
+        (tmp_path / ".env").write_text((REPO / ".env.example").read_text())
+    env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "DATABASE_URL"))}
+    env["DJANGO_ENV_FILE"] = str(tmp_path / ".env")
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=REPO, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert checked.returncode == 0, checked.stderr
