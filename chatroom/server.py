@@ -1,6 +1,6 @@
 """
 The daphne server that the web workers run (scripts/start-web.sh): daphne's
-own, with three additions for a worker that faces the internet.
+own, with four additions for a worker that faces the internet.
 
 Close codes on protocol errors. Autobahn, daphne's WebSocket engine, answers a
 text frame that is not UTF-8 or a frame over daphne's 1 MiB limit by dropping
@@ -28,6 +28,13 @@ not take. Past settings.CHAT_WS_MAX_UNSENT_BYTES the socket is closed with 1013
 (try again later) and dropped a second later if the client does not answer;
 the client reconnects and catches up by id. Other sockets never wait for it.
 
+The client's address. Behind DJANGO_NUM_PROXIES proxies, each scope's `client`
+(REMOTE_ADDR, the consumer's logs) and the access log name the client that the
+outermost proxy saw (chatroom.client_address), not nginx.
+
+Settings the application rejects at start (chatroom.checks) end the process
+with their reasons and exit status 1.
+
     python -m chatroom.server -b 0.0.0.0 -p 8000 chatroom.asgi:application
 """
 
@@ -45,6 +52,7 @@ from django.core.management.base import SystemCheckError
 from twisted.internet import defer, reactor
 from twisted.web.http import HTTPChannel
 
+from chatroom.client_address import scope_client_address
 from messaging.frames import WIRE_EXTENSION
 
 # Named, not __name__: this module runs as __main__.
@@ -93,9 +101,22 @@ class ChatServer(Server):
         super().listen_success(port)
 
     def create_application(self, protocol, scope):
+        self._resolve_client(protocol, scope)
         if scope.get("type") == "websocket":
             scope.setdefault("extensions", {})[WIRE_EXTENSION] = {"write": partial(self.write_wire, protocol)}
         return super().create_application(protocol, scope)
+
+    @staticmethod
+    def _resolve_client(protocol, scope) -> None:
+        """
+        Behind DJANGO_NUM_PROXIES proxies, put the client's address (chatroom.client_address)
+        in the scope and in daphne's access log instead of the proxy's. Daphne's own
+        --proxy-headers would trust the first X-Forwarded-For entry, which the client writes.
+        """
+        peer = scope.get("client")
+        address = scope_client_address(scope.get("headers", ()), peer)
+        if address is not None and address != (peer[0] if peer else None):
+            scope["client"] = protocol.client_addr = [address, 0]
 
     def write_wire(self, protocol, data: bytes) -> bool:
         """Write a prebuilt frame to an open socket; False if it is not open (the caller falls back to ASGI)."""
