@@ -114,3 +114,16 @@ def test_signed_in_people_skip_the_forms(client, make_user):
     client.force_login(make_user("alice"))
     assert client.get("/login/")["Location"] == "/"
     assert client.get("/register/")["Location"] == "/"
+
+
+def test_the_admin_login_shares_the_sign_in_throttle(client, api, make_user, monkeypatch):
+    monkeypatch.setattr(LoginRateThrottle, "rate", "3/min", raising=False)
+    make_user("root", is_staff=True, is_superuser=True)
+    for name in ("a", "b"):
+        assert api.post("/api/auth/token/", {"username": name, "password": "x"}, format="json").status_code == 401
+    assert client.post("/admin/login/", {"username": "c", "password": "x"}).status_code == 200
+    refused = client.post("/admin/login/", {"username": "root", "password": PASSWORD})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many attempts" in refused.content.decode()
+    assert SESSION_KEY not in client.session
+    assert client.get("/admin/login/").status_code == 200  # showing the form is not an attempt
