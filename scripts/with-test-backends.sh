@@ -16,7 +16,8 @@ PORT_MIN=${TEST_PORT_MIN:-27000}
 PORT_MAX=${TEST_PORT_MAX:-27999}
 DB_NAME=chat
 DB_USER=chat
-DB_PASSWORD=chat-test-password
+# Generated per run: outside debug the server refuses a placeholder password (chatroom.checks).
+DB_PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')
 
 log() { echo "with-test-backends: $*" >&2; }
 
