@@ -20,7 +20,13 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.services import user_register, user_set_avatar
-from accounts.throttling import LoginRateThrottle, RegisterRateThrottle, is_locked_out, lockout_seconds
+from accounts.throttling import (
+    LOCKOUT_REASON,
+    LoginRateThrottle,
+    RegisterRateThrottle,
+    is_locked_out,
+    lockout_seconds,
+)
 from accounts.tickets import ticket_issue
 
 
@@ -50,9 +56,7 @@ class LoginView(TokenObtainPairView):
             return super().post(request, *args, **kwargs)
         except AuthenticationFailed:
             if is_locked_out(request):
-                raise Throttled(
-                    wait=lockout_seconds(), detail="Too many failed sign-ins for this account from your address."
-                ) from None
+                raise Throttled(wait=lockout_seconds(), detail=str(LOCKOUT_REASON)) from None
             raise
 
 

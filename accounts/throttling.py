@@ -14,12 +14,15 @@ import math
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from rest_framework import throttling
 
 from chatroom.client_address import request_client_address
 
 # AccessAttempt.username holds 255 characters; a longer REST username would fail to be recorded.
 LOCKOUT_USERNAME_MAX_LENGTH = 255
+# Why a locked-out sign-in is refused, on the pages and in the REST `detail` alike.
+LOCKOUT_REASON = _("Too many failed sign-ins for this account from your address.")
 
 
 class ClientAddressIdent:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import FormView
 
 from accounts.forms import RegisterForm
-from accounts.throttling import lockout_seconds, login_attempt_wait, registration_attempt_wait
+from accounts.throttling import LOCKOUT_REASON, lockout_seconds, login_attempt_wait, registration_attempt_wait
 
 
 def sign_in_paused(request: HttpRequest, *, message: str, seconds: int) -> HttpResponse:
@@ -31,10 +31,8 @@ def lockout_response(request: HttpRequest, *_ignored) -> HttpResponse:
     differs between its sync and async paths; neither is needed here.
     """
     seconds = lockout_seconds()
-    message = _("Too many failed sign-ins for this account from your address. Try again in %(minutes)d minutes.") % {
-        "minutes": math.ceil(seconds / 60)
-    }
-    return sign_in_paused(request, message=message, seconds=seconds)
+    retry = _("Try again in %(minutes)d minutes.") % {"minutes": math.ceil(seconds / 60)}
+    return sign_in_paused(request, message=f"{LOCKOUT_REASON} {retry}", seconds=seconds)
 
 
 def attempts_throttled_message(seconds: int) -> str:

@@ -116,3 +116,20 @@ def test_lockout_time_is_a_setting(make_user, settings):
     make_user("alice")
     fail_rest_logins("alice")
     assert rest_login("alice", PASSWORD)["Retry-After"] == "120"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_lockout_page_under_asgi(make_user):
+    """Under daphne the middleware chain runs async, where axes calls the lockout callable differently."""
+    from asgiref.sync import sync_to_async
+    from django.test import AsyncClient
+
+    await sync_to_async(make_user)("root", is_staff=True, is_superuser=True)
+    admin = AsyncClient(REMOTE_ADDR=OFFICE)
+    statuses = [
+        (await admin.post("/admin/login/", {"username": "root", "password": "wrong"})).status_code for _ in range(LIMIT)
+    ]
+    assert statuses == [200] * (LIMIT - 1) + [429]
+    refused = await admin.post("/admin/login/", {"username": "root", "password": PASSWORD})
+    assert refused.status_code == 429 and refused["Retry-After"] == str(15 * 60)
+    assert "Too many failed sign-ins for this account from your address" in refused.content.decode()
