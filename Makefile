@@ -3,10 +3,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Where `make run` serves: `make run HOST=0.0.0.0 PORT=8080`.
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Local development runs with DEBUG on unless the environment says otherwise.
-export DJANGO_DEBUG ?= true
 
 .PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint bench system-deps clean
 
@@ -23,8 +22,16 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt | system-deps
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
+# The development settings that manage.py and the server both read: .env.example (debug
+# on) with a freshly generated secret key. Written once, never overwritten: edit it freely
+# (git-ignored). The tests ignore it (pyproject.toml); production sets the real environment.
+.env:
+	@umask 077 && key=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		&& sed "s|^# DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$key|" .env.example > $@.tmp && mv $@.tmp $@
+	@echo "Wrote .env for development (DJANGO_DEBUG=true, a new DJANGO_SECRET_KEY)"
+
 # daphne, as the production workers run it (chatroom/server.py: prebuilt frames, graceful shutdown).
-run: $(BIN)/.installed
+run: $(BIN)/.installed .env
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python -m chatroom.server -b $(HOST) -p $(PORT) chatroom.asgi:application
 

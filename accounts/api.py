@@ -3,9 +3,9 @@
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -20,15 +20,20 @@ from accounts.serializers import (
     UserSerializer,
 )
 from accounts.services import user_register, user_set_avatar
+from accounts.throttling import (
+    LOCKOUT_REASON,
+    LoginRateThrottle,
+    RegisterRateThrottle,
+    is_locked_out,
+    lockout_seconds,
+)
 from accounts.tickets import ticket_issue
 
 
 class RegisterView(APIView):
     permission_classes = [AllowAny]
-    # No authentication, so that the `auth` throttle counts per client address.
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [RegisterRateThrottle]
 
     @extend_schema(request=RegisterSerializer, responses={201: RegisterResponseSerializer})
     def post(self, request):
@@ -41,9 +46,18 @@ class RegisterView(APIView):
 
 
 class LoginView(TokenObtainPairView):
+    """A JWT pair for a username and password; 429 once that username is locked out at this address (axes)."""
+
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [LoginRateThrottle]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            if is_locked_out(request):
+                raise Throttled(wait=lockout_seconds(), detail=str(LOCKOUT_REASON)) from None
+            raise
 
 
 class RefreshView(TokenRefreshView):

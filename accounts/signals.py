@@ -1,15 +1,14 @@
-"""Log authentication failures as structured events, for whoever watches for credential stuffing."""
+"""Log authentication failures and lockouts as structured events, for whoever watches for credential stuffing."""
 
 import logging
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 
+from chatroom.client_address import request_client_address
+
 logger = logging.getLogger("chatroom.security")
-
-
-def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") if request is not None else None
 
 
 @receiver(user_login_failed)
@@ -19,6 +18,12 @@ def log_login_failed(sender, credentials, request=None, **kwargs):
         extra={
             "event": "auth.login_failed",
             "username": credentials.get("username"),
-            "client": client_address(request),
+            "client": request_client_address(request) if request is not None else None,
         },
     )
+
+
+@receiver(user_locked_out)
+def log_locked_out(sender, request, username, ip_address, **kwargs):
+    """Axes locked out a username at one client address (ip_address is chatroom.client_address's)."""
+    logger.warning("login locked out", extra={"event": "auth.locked_out", "username": username, "client": ip_address})

@@ -14,8 +14,9 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()
 
-if settings.CHAT_REQUIRE_SHARED_BACKENDS:
-    # Refuse to serve with settings that only work in one process (chatroom.checks).
+if not settings.DEBUG or settings.CHAT_REQUIRE_SHARED_BACKENDS:
+    # Refuse to serve on settings that fail the system checks (chatroom.checks): placeholder
+    # secrets, backends that reach one process only. The server exits with the reasons.
     from django.core.management import call_command
 
     call_command("check", fail_level="ERROR")

@@ -14,6 +14,8 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from chatroom.client_address import request_client_address
+
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("chatroom.security")
 
@@ -109,7 +111,7 @@ def api_exception_handler(exc, context):
                 "event": "api.throttled",
                 "path": request.path if request else None,
                 "user_id": getattr(getattr(request, "user", None), "id", None),
-                "client": request.META.get("REMOTE_ADDR") if request else None,
+                "client": request_client_address(request) if request else None,
             },
         )
     return exception_handler(exc, context)

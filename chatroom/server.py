@@ -1,6 +1,6 @@
 """
 The daphne server that the web workers run (scripts/start-web.sh): daphne's
-own, with three additions for a worker that faces the internet.
+own, with four additions for a worker that faces the internet.
 
 Close codes on protocol errors. Autobahn, daphne's WebSocket engine, answers a
 text frame that is not UTF-8 or a frame over daphne's 1 MiB limit by dropping
@@ -27,6 +27,13 @@ in the server's memory without limit: Twisted buffers whatever the kernel will
 not take. Past settings.CHAT_WS_MAX_UNSENT_BYTES the socket is closed with 1013
 (try again later) and dropped a second later if the client does not answer;
 the client reconnects and catches up by id. Other sockets never wait for it.
+
+The client's address. Behind DJANGO_NUM_PROXIES proxies, each scope's `client`
+(REMOTE_ADDR, the consumer's logs) and the access log name the client that the
+outermost proxy saw (chatroom.client_address), not nginx.
+
+Settings the application rejects at start (chatroom.checks) end the process
+with their reasons and exit status 1.
 
     python -m chatroom.server -b 0.0.0.0 -p 8000 chatroom.asgi:application
 
@@ -55,9 +62,12 @@ from daphne.cli import CommandLineInterface
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import SystemCheckError
 from twisted.internet import defer, reactor, tcp
 from twisted.web.http import HTTPChannel
 
+from chatroom.client_address import scope_client_address
 from chatroom.realtime.frames import WIRE_EXTENSION
 
 # Named, not __name__: this module runs as __main__.
@@ -106,9 +116,22 @@ class ChatServer(Server):
         super().listen_success(port)
 
     def create_application(self, protocol, scope):
+        self._resolve_client(protocol, scope)
         if scope.get("type") == "websocket":
             scope.setdefault("extensions", {})[WIRE_EXTENSION] = {"write": partial(self.write_wire, protocol)}
         return super().create_application(protocol, scope)
+
+    @staticmethod
+    def _resolve_client(protocol, scope) -> None:
+        """
+        Behind DJANGO_NUM_PROXIES proxies, put the client's address (chatroom.client_address)
+        in the scope and in daphne's access log instead of the proxy's. Daphne's own
+        --proxy-headers would trust the first X-Forwarded-For entry, which the client writes.
+        """
+        peer = scope.get("client")
+        address = scope_client_address(scope.get("headers", ()), peer)
+        if address is not None and address != (peer[0] if peer else None):
+            scope["client"] = protocol.client_addr = [address, 0]
 
     def write_wire(self, protocol, data: bytes) -> bool:
         """Write a prebuilt frame to an open socket; False if it is not open (the caller falls back to ASGI)."""
@@ -189,6 +212,13 @@ class ChatCommandLineInterface(CommandLineInterface):
         # worker restart every client reconnects at once, and a connect costs several
         # database and Redis round trips: queue them rather than drop them.
         self.parser.set_defaults(websocket_connect_timeout=30)
+
+    def load_asgi_app(self, asgi_app_path: str):
+        """Refuse to start on settings the application rejects: the reasons on stderr, exit status 1."""
+        try:
+            return super().load_asgi_app(asgi_app_path)
+        except (ImproperlyConfigured, SystemCheckError) as refused:
+            sys.exit(f"Refusing to start: {refused}")
 
 
 def missing_internals() -> list[str]:

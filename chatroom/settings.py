@@ -6,31 +6,43 @@ and a local-memory cache in one process. `DATABASE_URL` switches to MySQL and
 `REDIS_URL` to Redis for the channel layer and the cache.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# An optional .env file beside manage.py, for local runs; real environment wins.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# The .env file beside manage.py (`make run` writes one for development), so that
+# manage.py, pytest and the server read the same settings; real environment variables
+# win. DJANGO_ENV_FILE names another file, or none when empty (pyproject.toml's tests).
+ENV_FILE = os.environ.get("DJANGO_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and Path(ENV_FILE).is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
 
 # --- Core -------------------------------------------------------------------
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-# Outside debug there is no default: a deployment must bring its own secret.
-SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="insecure-key-for-local-debug-only-never-in-production" if DEBUG else environ.Env.NOTSET,
-)
+# Outside debug there is no default: a deployment must bring its own secret, and
+# chatroom.checks refuses a placeholder or a weak one when the server starts.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "Set the DJANGO_SECRET_KEY environment variable (DJANGO_DEBUG is off). Generate one with: "
+            'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    SECRET_KEY = "insecure-key-for-local-debug-only-never-in-production"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # django.contrib.admin with the project's site (chatroom.admin: sign-in limits).
+    "chatroom.apps.ChatAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "chatroom",
     "accounts",
     "rooms",
@@ -57,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chatroom.middleware.content_security_policy_middleware",
+    # Turns a sign-in that axes refused (a locked-out username at this address) into the
+    # lockout page; last, so that it sees the login view's response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "chatroom.urls"
@@ -137,6 +153,12 @@ else:
 
 # --- Auth -------------------------------------------------------------------
 
+# Axes first: it refuses a locked-out username at this address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -168,21 +190,40 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["accounts.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
-        # Login and registration, per client address.
-        "auth": env("AUTH_THROTTLE_RATE", default="10/min"),
+        # Sign-ins (pages, REST, admin) per client address: far above what people type, so
+        # that an office behind one NAT is never refused; axes locks out guessing per username.
+        "login": env("LOGIN_THROTTLE_RATE", default="100/min"),
+        # Registrations (page and REST) per client address.
+        "register": env("AUTH_THROTTLE_RATE", default="10/min"),
         # Every other endpoint, per user: generous enough for any real client.
         "user": env("API_THROTTLE_RATE", default="1200/min"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "chatroom.exceptions.api_exception_handler",
 }
-# nginx appends to X-Forwarded-For; trust that many proxies when reading the client
-# address. 0 means REMOTE_ADDR: DRF's None would key throttles on the whole header,
-# which a client forges to get a fresh bucket per request.
+# Proxies in front (nginx: 1), each appending to X-Forwarded-For: the client's address is
+# the entry the outermost one wrote (chatroom.client_address, used by the throttles, axes
+# and the logs). 0 means REMOTE_ADDR. DRF's own reading agrees: its None would key on the
+# whole header, which a client forges to get a fresh bucket per request.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
 REST_FRAMEWORK["NUM_PROXIES"] = NUM_PROXIES
+
+# django-axes: LOGIN_FAILURE_LIMIT failed sign-ins for one username from one address lock
+# that pair out (never the username everywhere, never the whole address) until
+# LOGIN_LOCKOUT_MINUTES after the last attempt. Attempt rows older than that are deleted
+# at the next sign-in (`manage.py axes_reset` clears all, e.g. to unlock someone); no row
+# is kept per successful sign-in.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "chatroom.client_address.request_client_address"
+AXES_USERNAME_CALLABLE = "accounts.throttling.lockout_username"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True
+# The failure is logged once, by accounts.signals, with the client address; not again by axes.
+AXES_VERBOSE = False
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Chatroom API",
@@ -265,4 +306,7 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    # Axes' own lines repeat, unstructured, what accounts.signals logs as events
+    # (auth.login_failed, auth.locked_out); keep only its errors.
+    "loggers": {"axes": {"level": "ERROR"}},
 }

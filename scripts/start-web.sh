@@ -7,13 +7,14 @@
 #   DAPHNE_BIND   address to listen on (default 0.0.0.0)
 #   DAPHNE_PORT   port to listen on (default 8000)
 #
-# Settings come from the environment (.env.example); with DJANGO_DEBUG off the
-# application refuses to load without a secret key or on single-process backends.
+# Settings come from the environment (.env.example).
 set -eu
 cd "$(dirname "$0")/.."
 # exec: daphne becomes the process that receives SIGTERM from docker or the tests.
-# chatroom.server is daphne with a graceful shutdown (sockets closed with 1001) and
-# a bound on the data a socket that does not read may hold (chatroom/server.py).
-# No --proxy-headers: daphne would trust the first X-Forwarded-For entry, which any
-# client can forge; Django reads the trusted one (DJANGO_NUM_PROXIES) itself.
+# chatroom.server is daphne with a graceful shutdown (sockets closed with 1001), a
+# bound on the data a socket that does not read may hold, and the client's address
+# read from the proxy headers (chatroom/server.py). It reads X-Forwarded-For itself,
+# trusting DJANGO_NUM_PROXIES hops; daphne's --proxy-headers would trust the first
+# entry, which any client can forge. Outside debug it exits 1 on settings that fail the
+# system checks (no or placeholder secrets, single-process backends).
 exec "${PYTHON:-python}" -m chatroom.server -b "${DAPHNE_BIND:-0.0.0.0}" -p "${DAPHNE_PORT:-8000}" chatroom.asgi:application

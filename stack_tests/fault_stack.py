@@ -5,6 +5,7 @@ that a test may stop and restart them, and kill workers, without disturbing
 the other stack tests. Ports come from 26000-26999.
 """
 
+import secrets
 import subprocess
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,7 +30,7 @@ class FaultStack(Stack):
 
     def start(self, workers: int = 2, port_range: tuple[int, int] = PORTS) -> None:
         # A smaller buffer pool than the session's database: two of them run at once.
-        self.database = MariaDB(self.workdir, port_range, password="fault-test-password", buffer_pool="64M")
+        self.database = MariaDB(self.workdir, port_range, password=secrets.token_urlsafe(24), buffer_pool="64M")
         self.database.install()
         self.redis = Redis(self.workdir, port_range)
         self.redis.start()

@@ -23,12 +23,18 @@ NGINX_PLACEHOLDERS = "${CHAT_LISTEN} ${CHAT_WORKERS} ${CHAT_STATIC_ROOT} ${CHAT_
 # Commands the stack tests run, and the Debian packages that provide them.
 SYSTEM_COMMANDS = {"nginx": "nginx", "envsubst": "gettext-base", "docker-compose": "docker-compose"}
 
-# The workers' settings beyond the database and Redis: production mode, behind one proxy.
+# The workers' settings beyond the database and Redis: production mode, behind one proxy
+# (nginx), TLS terminated in front as by a load balancer that tells nginx X-Forwarded-Proto.
 WORKER_SETTINGS = {
     "DJANGO_DEBUG": "false",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_NUM_PROXIES": "1",
+    "DJANGO_SECURE_PROXY_SSL": "true",
     "DJANGO_LOG_LEVEL": "WARNING",
+    # As the image sets it: log lines (daphne's access log on stdout too) reach the log at once.
+    "PYTHONUNBUFFERED": "1",
+    # Never a developer's .env: the workers see exactly these settings.
+    "DJANGO_ENV_FILE": "",
     # The 200-message test sends faster than the default 10/s (burst 20) allows.
     "CHAT_SEND_RATE": "1000",
     "CHAT_SEND_BURST": "500",

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 
 from accounts.models import User
+from accounts.throttling import LoginRateThrottle, RegisterRateThrottle
 from chatroom.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -70,25 +71,35 @@ def test_login_refuses_a_foreign_next(client, make_user):
     assert response["Location"] == "/"
 
 
-def test_login_and_registration_pages_share_the_rest_throttle(client, api, make_user, monkeypatch):
-    """Ten attempts a minute per address, counted across the REST endpoint and both pages."""
+def test_the_login_page_shares_the_rest_sign_in_throttle(client, api, make_user, monkeypatch):
+    """LOGIN_THROTTLE_RATE per address, counted across the REST endpoint and the page."""
+    monkeypatch.setattr(LoginRateThrottle, "rate", "5/min", raising=False)
     make_user("alice")
-    for _ in range(8):
-        assert api.post("/api/auth/token/", {"username": "alice", "password": "x"}, format="json").status_code == 401
-    assert client.post("/login/", {"username": "alice", "password": "x"}).status_code == 200
-    assert register(client, "bob", password="short").status_code == 200
+    for name in ("a", "b", "c", "d"):  # other names: the lockout is per username, this is not
+        assert api.post("/api/auth/token/", {"username": name, "password": "x"}, format="json").status_code == 401
+    assert client.post("/login/", {"username": "e", "password": "x"}).status_code == 200
     # A refused attempt is not checked: the hasher's work is what the throttle spares.
-    monkeypatch.setattr("django.contrib.auth.forms.authenticate", lambda **kw: pytest.fail("credentials checked"))
+    monkeypatch.setattr("django.contrib.auth.forms.authenticate", lambda *a, **kw: pytest.fail("credentials checked"))
     response = client.post("/login/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     html = response.content.decode()
     assert "Too many attempts" in html and 'value="alice"' in html
     assert SESSION_KEY not in client.session
-    assert register(client, "carol").status_code == 429
-    assert not User.objects.filter(username="carol").exists()
-    # Showing the pages is not an attempt.
+    # Showing the page is not an attempt; registrations have their own bucket.
     assert client.get("/login/").status_code == 200
+    assert register(client, "carol").status_code == 302
+
+
+def test_the_registration_page_shares_the_rest_registration_throttle(client, api, monkeypatch):
+    monkeypatch.setattr(RegisterRateThrottle, "rate", "3/min", raising=False)
+    for name in ("a", "b"):
+        assert api.post("/api/auth/register/", {"username": name, "password": "x"}, format="json").status_code == 400
+    assert register(client, "bob", password="short").status_code == 200
+    response = register(client, "carol")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Too many attempts" in response.content.decode()
+    assert not User.objects.filter(username="carol").exists()
 
 
 def test_logout_is_a_post(client, make_user):
@@ -103,3 +114,16 @@ def test_signed_in_people_skip_the_forms(client, make_user):
     client.force_login(make_user("alice"))
     assert client.get("/login/")["Location"] == "/"
     assert client.get("/register/")["Location"] == "/"
+
+
+def test_the_admin_login_shares_the_sign_in_throttle(client, api, make_user, monkeypatch):
+    monkeypatch.setattr(LoginRateThrottle, "rate", "3/min", raising=False)
+    make_user("root", is_staff=True, is_superuser=True)
+    for name in ("a", "b"):
+        assert api.post("/api/auth/token/", {"username": name, "password": "x"}, format="json").status_code == 401
+    assert client.post("/admin/login/", {"username": "c", "password": "x"}).status_code == 200
+    refused = client.post("/admin/login/", {"username": "root", "password": PASSWORD})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many attempts" in refused.content.decode()
+    assert SESSION_KEY not in client.session
+    assert client.get("/admin/login/").status_code == 200  # showing the form is not an attempt

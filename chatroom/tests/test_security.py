@@ -144,4 +144,27 @@ def test_security_headers_on_pages(client):
 
 def test_health_endpoints(client):
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok", "redis": "ok"}}
+
+
+def test_readyz_names_a_failed_check_to_anyone_and_logs_why(client, monkeypatch, caplog):
+    from django.db import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("(2003, \"Can't connect to MySQL server on 'db-internal.example:3306'\")")
+
+    monkeypatch.setattr("chatroom.health._check_database", refuse)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "unavailable", "cache": "ok", "redis": "ok"},
+    }
+    assert "db-internal" not in response.content.decode()
+    logged = [r for r in caplog.records if getattr(r, "event", None) == "readyz.failed"]
+    assert "db-internal" in logged[0].failed["database"]
+
+
+def test_the_content_security_policy_connects_to_its_own_origin_only(client):
+    policy = dict(part.strip().split(" ", 1) for part in client.get("/login/")["Content-Security-Policy"].split(";"))
+    assert policy["connect-src"] == "'self'"
