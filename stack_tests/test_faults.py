@@ -285,6 +285,10 @@ async def test_client_that_stops_reading_is_cut_off_and_others_are_unaffected(st
         assert not all(task.done() for task in talking), "the worker kept a socket that does not read"
         await asyncio.sleep(0.1)
     cut_after = time.monotonic() - started
+    # What the talkers had by push when the sleeper was cut: a fan-out that waited for the
+    # sleeper would have stalled everyone once its buffers filled, long before the cut.
+    acked_at_cut = acked_ids(talkers)
+    missing_at_cut = sum(len(acked_at_cut - client.pushed.keys()) for client in talkers)
     sent = sum(len(talker.sent_at) for talker in talkers)
     for task in talking:
         task.cancel()
@@ -302,7 +306,9 @@ async def test_client_that_stops_reading_is_cut_off_and_others_are_unaffected(st
         for sender, other in ((first, second), (second, first))
         for client_id, message_id in sender.acked.items()
     )
-    assert latencies[-1] < 5.0, f"slowest push {latencies[-1]:.2f}s"
+    # Counted, not timed (a loaded machine slows everything): only the pushes in flight at the cut may lag.
+    in_flight = max(8, len(acked_at_cut) // 10)
+    assert missing_at_cut <= in_flight, f"{missing_at_cut} of {len(acked_at_cut)} pushes waited for the sleeper"
 
     # Awake again, the sleeper reads what was buffered, finds the socket closed,
     # reconnects and catches up by id.
@@ -313,7 +319,8 @@ async def test_client_that_stops_reading_is_cut_off_and_others_are_unaffected(st
         f"\nFIGURES slow client: cut off after {sent} messages of 16 KB to the room ({cut_after:.2f}s), "
         f"close code seen {sleeper.close_codes[0]}; the other clients got {len(ids)} of {len(ids)} pushes, "
         f"latency median {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms; the sleeper caught up by id"
+        f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.0f} ms, slowest {latencies[-1] * 1000:.0f} ms; "
+        f"{missing_at_cut} pushes in flight at the cut; the sleeper caught up by id"
     )
     await stop_all([*talkers, sleeper])
 
