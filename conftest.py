@@ -14,7 +14,9 @@ from accounts.tickets import ticket_issue
 from chatroom.ratelimit import reset_memory_buckets
 
 PASSWORD = "correct-horse-battery-staple"
+# A browser's handshake: the page's origin, and the Host it talks to (the origin check compares the two).
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")
 _names = itertools.count()
 
 
@@ -66,7 +68,7 @@ async def ws_connect(user: User | None = None, *, ticket: str | None = None, ori
     if user is not None and ticket is None:
         ticket = await database_sync_to_async(ticket_issue)(user=user)
     path = f"/ws/chat/?ticket={ticket}" if ticket else "/ws/chat/"
-    headers = [origin] if origin else []
+    headers = [HOST, origin] if origin else [HOST]
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
     assert connected

@@ -116,7 +116,9 @@ async def test_session_cookie_authenticates(make_user):
 
     key = await db(login_session)()
     ws = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())]
+        application,
+        "/ws/chat/",
+        headers=[(b"host", b"localhost"), (b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
     )
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["user"]["id"] == user.id
@@ -127,7 +129,7 @@ async def test_session_cookie_authenticates(make_user):
 async def test_foreign_or_missing_origin_is_refused(make_user, origin):
     user = await db(make_user)()
     ticket = await db(ticket_issue)(user=user)
-    headers = [origin] if origin else []
+    headers = [(b"host", b"127.0.0.1"), origin] if origin else [(b"host", b"127.0.0.1")]
     ws = WebsocketCommunicator(application, f"/ws/chat/?ticket={ticket}", headers=headers)
     connected_, _ = await ws.connect()
     assert not connected_
