@@ -164,7 +164,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        # DRF's JSONParser, refusing deep nesting with 400 rather than a RecursionError's 500.
+        "chatroom.parsers.BoundedJSONParser",
+        # Neither of these recurses: multipart and urlencoded bodies are flat name/value lists.
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
