@@ -63,7 +63,9 @@ def test_reasonable_nesting_still_parses(api, make_user):
     user = make_user()
     room = room_create(owner=user, name="r")
     api.as_user(user)
-    ok = api.post(f"/api/rooms/{room.id}/messages/", '{"body": "hi", "client_id": null}', content_type="application/json")
+    ok = api.post(
+        f"/api/rooms/{room.id}/messages/", '{"body": "hi", "client_id": null}', content_type="application/json"
+    )
     assert ok.status_code == 201
     # Nested, but within the bound: refused by the serializer, as any wrong type is.
     wrong = api.post(f"/api/rooms/{room.id}/messages/", '{"body": ' + nested(30) + "}", content_type="application/json")
