@@ -1,6 +1,12 @@
 """
 Writes about rooms and their members. Each action checks the caller's rights,
 writes in one transaction and publishes its events after commit.
+
+Every change of a room's members (join, leave, kick, ban, unban, role change,
+deletion) first locks the room's row (rooms.selectors.room_lock), then checks and writes: so
+they apply one at a time per room, and each check sees the result of the
+change before it. Without it a join racing a ban could read "not banned" while
+the ban read "not a member", and both commit.
 """
 
 from django.core.files.uploadedfile import UploadedFile
@@ -21,6 +27,7 @@ from rooms.selectors import (
     membership_get,
     room_get_for_member,
     room_latest_message_id,
+    room_lock,
 )
 from rooms.serializers import RoomSerializer
 
@@ -75,7 +82,12 @@ def room_update(*, actor: User, room_id: int, **changes) -> Room:
 
 @transaction.atomic
 def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool = False) -> None:
-    """Delete the room for every member; owner only, or site staff `as_staff` (rooms.selectors.membership_acting)."""
+    """
+    Delete the room for every member; owner only, or site staff `as_staff` (rooms.selectors.membership_acting).
+    The lock makes a concurrent send wait and then find the room gone (not_member), rather than add a
+    message between the collection of the room's messages and the room's own DELETE.
+    """
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     if acting.role != Role.OWNER:
         raise Forbidden("Only the room's owner may delete it.")
@@ -89,7 +101,7 @@ def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool =
 @transaction.atomic
 def room_join(*, user: User, invite_code: str) -> Room:
     """Join the room behind an invite code; joining a room one is in already changes nothing."""
-    room = Room.objects.filter(invite_code=invite_code).first()
+    room = Room.objects.select_for_update().filter(invite_code=invite_code).first()
     if room is None:
         raise NotFound("Unknown or revoked invite code.")
     if RoomBan.objects.filter(room=room, user=user).exists():
@@ -128,6 +140,7 @@ def _removal_events(*, room_id: int, user: User, reason: protocol.RemovalReason)
 
 @transaction.atomic
 def room_leave(*, user: User, room_id: int) -> None:
+    room_lock(room_id=room_id)
     membership = membership_get(user=user, room_id=room_id)
     if membership.role == Role.OWNER:
         raise Conflict("The owner cannot leave the room; delete it instead.")
@@ -151,6 +164,7 @@ def invite_rotate(*, actor: User, room_id: int, reason: str = "", as_staff: bool
 @transaction.atomic
 def member_set_role(*, actor: User, room_id: int, user_id: int, role: str) -> Membership:
     """Make a member an admin or a plain member; owner only."""
+    room_lock(room_id=room_id)
     if membership_get(user=actor, room_id=room_id).role != Role.OWNER:
         raise Forbidden("Only the room's owner may change roles.")
     target = member_get(room_id=room_id, user_id=user_id)
@@ -174,6 +188,7 @@ def _check_may_remove(acting: Acting, target_role: str | None, target_id: int) -
 @transaction.atomic
 def member_kick(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
     """Remove a member; they may rejoin with the invite code."""
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     target = member_get(room_id=room_id, user_id=user_id)
     _check_may_remove(acting, target.role, target.user_id)
@@ -192,6 +207,7 @@ def member_kick(*, actor: User, room_id: int, user_id: int, reason: str = "", as
 @transaction.atomic
 def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
     """Remove a member (if they are one) and bar them from rejoining until unbanned."""
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     target_user = User.objects.filter(pk=user_id).first()
     if target_user is None:
@@ -214,6 +230,7 @@ def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_
 
 @transaction.atomic
 def member_unban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     _require_manager(acting.role)
     deleted, _ = RoomBan.objects.filter(room_id=room_id, user_id=user_id).delete()
