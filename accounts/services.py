@@ -4,13 +4,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.selectors import username_taken
 from chatroom.exceptions import Invalid
 
 
 @transaction.atomic
 def user_register(*, username: str, password: str) -> User:
-    """Create a user with a hashed password; names are unique regardless of case."""
-    if User.objects.filter(username__iexact=username).exists():
+    """Create a user with a hashed password; names are unique regardless of case and width (username_key)."""
+    if username_taken(username=username):
         raise Invalid(fields={"username": ["A user with that username already exists."]})
     try:
         with transaction.atomic():

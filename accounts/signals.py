@@ -1,9 +1,18 @@
-"""Log authentication failures as structured events, for whoever watches for credential stuffing."""
+"""
+Reactions to authentication events: failures are logged as structured events
+(for whoever watches for credential stuffing), and a browser session that
+ends takes the sockets it opened with it.
+"""
 
 import logging
 
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_out, user_login_failed
+from django.contrib.sessions.models import Session
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
+
+from chatroom.realtime.events import publish_on_commit, to_session
+from chatroom.realtime.protocol import CLOSE_UNAUTHENTICATED
 
 logger = logging.getLogger("chatroom.security")
 
@@ -22,3 +31,21 @@ def log_login_failed(sender, credentials, request=None, **kwargs):
             "client": client_address(request),
         },
     )
+
+
+def close_session_sockets(session_key: str | None) -> None:
+    """Close, once the transaction commits, the sockets this session opened (4401: sign in again)."""
+    if session_key:
+        publish_on_commit([to_session(session_key, close_code=CLOSE_UNAUTHENTICATED)])
+
+
+@receiver(user_logged_out)
+def close_sockets_on_logout(sender, request=None, **kwargs):
+    """Signing out of a page ends that browser session's sockets, on every worker; other sessions keep theirs."""
+    close_session_sockets(getattr(getattr(request, "session", None), "session_key", None))
+
+
+@receiver(post_delete, sender=Session)
+def close_sockets_of_deleted_session(sender, instance: Session, **kwargs):
+    """A session deleted by other means (expiry cleanup, a moderator, the shell) ends its sockets too."""
+    close_session_sockets(instance.session_key)

@@ -151,13 +151,16 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # A refresh token issued before a deactivation or password change mints nothing.
+    "TOKEN_REFRESH_SERIALIZER": "accounts.authentication.TokenRefreshSerializer",
 }
 
 # --- REST framework ---------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens issued before a deactivation or password change.
+        "accounts.authentication.JWTAuthentication",
         # Same-origin pages; DRF enforces CSRF on it for unsafe methods.
         "rest_framework.authentication.SessionAuthentication",
     ],

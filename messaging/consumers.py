@@ -17,6 +17,7 @@ from rest_framework import serializers
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import ChatError, Invalid, Unavailable
 from chatroom.realtime import protocol
+from chatroom.realtime.events import session_id
 from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
 from chatroom.realtime.hub import get_hub
 from chatroom.realtime.presence import presence_connect, presence_disconnect
@@ -69,6 +70,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     user_id: int
     room_ids: set[int]
+    session_id: str | None = None  # set when the browser session authenticated the socket: it ends with it
     hub = None
     held: list[OutgoingFrame] | None = None  # frames pushed before hello, written right after it
     write_wire = None  # the server's prebuilt-frame writer (chatroom.realtime.frames), when it offers one
@@ -99,6 +101,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = user.id
         self.user_data = UserSerializer(user).data
         self.room_ids = set()
+        self.session_id = _session_id(self.scope)
         room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
         self.hub = await get_hub()
         # Subscribe before hello so that nothing is missed, but hold what the hub pushes
@@ -228,6 +231,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.send_frame(frame)
         except Exception:
             logger.warning("error frame to user %s could not be written", self.user_id, exc_info=True)
+
+
+def _session_id(scope: dict) -> str | None:
+    """The hashed key of the browser session that authenticated the socket; None for a ticket."""
+    session = scope.get("session")
+    if scope.get("authenticated_by") == "ticket" or session is None or not session.session_key:
+        return None
+    return session_id(session.session_key)
 
 
 def echoable(client_id) -> str | None:

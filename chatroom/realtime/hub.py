@@ -25,7 +25,17 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from chatroom.realtime.events import ROOM_EVENT, USER_EVENT, RoomEnvelope, UserEnvelope, room_group, user_group
+from chatroom.realtime.events import (
+    ROOM_EVENT,
+    SESSION_EVENT,
+    USER_EVENT,
+    RoomEnvelope,
+    SessionEnvelope,
+    UserEnvelope,
+    room_group,
+    session_group,
+    user_group,
+)
 from chatroom.realtime.frames import OutgoingFrame
 from chatroom.realtime.protocol import CLOSE_RESYNC
 
@@ -44,6 +54,8 @@ class Socket(Protocol):
 
     user_id: int
     room_ids: set[int]
+    # The hashed key of the browser session that opened it (chatroom.realtime.events.session_id), if any.
+    session_id: str | None
 
     async def push(self, frame: OutgoingFrame) -> None: ...
 
@@ -56,6 +68,7 @@ class Hub:
         self.channel_name: str | None = None
         self.room_sockets: dict[int, set[Socket]] = defaultdict(set)
         self.user_sockets: dict[int, set[Socket]] = defaultdict(set)
+        self.session_sockets: dict[str, set[Socket]] = defaultdict(set)
         # Groups this hub is subscribed to in the layer, kept in step with the dicts above.
         self._subscribed: set[str] = set()
         self._group_lock = asyncio.Lock()
@@ -86,6 +99,9 @@ class Hub:
         """Start delivering the user's events and those of `room_ids` to `socket`."""
         self.user_sockets[socket.user_id].add(socket)
         await self._sync_group(user_group(socket.user_id))
+        if socket.session_id is not None:
+            self.session_sockets[socket.session_id].add(socket)
+            await self._sync_group(session_group(socket.session_id))
         for room_id in room_ids:
             await self.join(socket, room_id)
 
@@ -99,6 +115,13 @@ class Hub:
             if not sockets:
                 del self.user_sockets[socket.user_id]
         await self._sync_group(user_group(socket.user_id))
+        if socket.session_id is not None:
+            sockets = self.session_sockets.get(socket.session_id)
+            if sockets is not None:
+                sockets.discard(socket)
+                if not sockets:
+                    del self.session_sockets[socket.session_id]
+            await self._sync_group(session_group(socket.session_id))
 
     async def join(self, socket: Socket, room_id: int) -> None:
         socket.room_ids.add(room_id)
@@ -118,8 +141,10 @@ class Hub:
         """Subscribe to or unsubscribe from `group` so that the layer matches the local sockets."""
         async with self._group_lock:  # FIFO: concurrent joins and leaves apply in order.
             kind, _, key = group.partition(".")
-            table = self.room_sockets if kind == "room" else self.user_sockets
-            wanted = int(key) in table
+            if kind == "session":
+                wanted = key in self.session_sockets
+            else:
+                wanted = int(key) in (self.room_sockets if kind == "room" else self.user_sockets)
             try:
                 if wanted and group not in self._subscribed:
                     await self.layer.group_add(group, self.channel_name)
@@ -142,6 +167,8 @@ class Hub:
             await self._deliver_room_event(event)
         elif kind == USER_EVENT:
             await self._deliver_user_event(event)
+        elif kind == SESSION_EVENT:
+            await self._deliver_session_event(event)
         elif kind == HEARTBEAT_EVENT:
             await self._heartbeat_arrived(event["seq"])
         else:
@@ -170,6 +197,13 @@ class Hub:
                 await self._push(socket, OutgoingFrame(envelope["text"]))
             if envelope["close_code"] is not None:
                 await socket.close(code=envelope["close_code"])
+
+    async def _deliver_session_event(self, envelope: SessionEnvelope) -> None:
+        for socket in list(self.session_sockets.get(envelope["session"], ())):
+            try:
+                await socket.close(code=envelope["close_code"])
+            except Exception:
+                logger.debug("hub: closing a closing socket failed", exc_info=True)
 
     @staticmethod
     async def _push(socket: Socket, frame: OutgoingFrame) -> None:
