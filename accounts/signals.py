@@ -1,7 +1,8 @@
 """
 Reactions to authentication events: failures are logged as structured events
 (for whoever watches for credential stuffing), and a browser session that
-ends takes the sockets it opened with it.
+ends takes the sockets it opened with it. And a deleted user's avatar file
+goes with them, however they were deleted (the admin, the shell).
 """
 
 import logging
@@ -11,6 +12,8 @@ from django.contrib.sessions.models import Session
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from accounts.models import User
+from chatroom.images import file_delete_on_commit
 from chatroom.realtime.events import publish_on_commit, to_session
 from chatroom.realtime.protocol import CLOSE_UNAUTHENTICATED
 
@@ -49,3 +52,8 @@ def close_sockets_on_logout(sender, request=None, **kwargs):
 def close_sockets_of_deleted_session(sender, instance: Session, **kwargs):
     """A session deleted by other means (expiry cleanup, a moderator, the shell) ends its sockets too."""
     close_session_sockets(instance.session_key)
+
+
+@receiver(post_delete, sender=User)
+def delete_avatar_of_deleted_user(sender, instance: User, **kwargs):
+    file_delete_on_commit(instance.avatar)

@@ -218,6 +218,11 @@ CHAT_MAX_FRAME_BYTES = 64 * 1024
 CHAT_WS_MAX_UNSENT_BYTES = env.int("CHAT_WS_MAX_UNSENT_BYTES", default=1024 * 1024)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+# ...declaring at most this many pixels a side and in all (judged before decoding: chatroom.images),
+CHAT_AVATAR_MAX_SIDE = env.int("CHAT_AVATAR_MAX_SIDE", default=4096)
+CHAT_AVATAR_MAX_PIXELS = env.int("CHAT_AVATAR_MAX_PIXELS", default=16 * 1024 * 1024)
+# ...and stored re-encoded at most this many pixels a side, without metadata.
+CHAT_AVATAR_SIZE = env.int("CHAT_AVATAR_SIZE", default=512)
 
 # Refuse to serve on the in-memory layer or local-memory cache (chatroom.checks):
 # they reach one process only. On by default whenever DEBUG is off.

@@ -12,6 +12,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from chatroom.images import file_delete_on_commit
 from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
 from moderation.links import change_link, changelist_link
@@ -50,6 +51,13 @@ class UserAdmin(ModerationAdminMixin, BaseUserAdmin):
         if obj is not None:
             readonly += ["is_active", "date_joined", "last_login"]
         return readonly
+
+    def save_model(self, request, obj, form, change):
+        """Save, and remove the avatar file the form replaced or cleared (after commit)."""
+        previous_avatar = form.initial.get("avatar") if change else None
+        super().save_model(request, obj, form, change)
+        if "avatar" in form.changed_data:
+            file_delete_on_commit(previous_avatar)
 
     @admin.display(description=_("see"))
     def links(self, user: User) -> str:

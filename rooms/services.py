@@ -9,12 +9,13 @@ change before it. Without it a join racing a ban could read "not banned" while
 the ban read "not a member", and both commit.
 """
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Conflict, Forbidden, NotFound
+from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
 from moderation.models import ModerationAction
@@ -55,7 +56,7 @@ def _room_updated_for_members(room: Room, *, user_ids=None) -> list[Event]:
 
 
 @transaction.atomic
-def room_create(*, owner: User, name: str, description: str = "", avatar: UploadedFile | None = None) -> Room:
+def room_create(*, owner: User, name: str, description: str = "", avatar: File | None = None) -> Room:
     room = Room(name=name, description=description, owner=owner)
     if avatar is not None:
         room.avatar = avatar
@@ -72,10 +73,13 @@ def room_update(*, actor: User, room_id: int, **changes) -> Room:
     """Change name, description or avatar; owner or admin."""
     _require_manager(membership_get(user=actor, room_id=room_id).role)
     room = Room.objects.select_for_update().get(pk=room_id)
+    previous_avatar = room.avatar
     for field in ("name", "description", "avatar"):
         if field in changes:
             setattr(room, field, changes[field])
     room.save()
+    if "avatar" in changes:
+        file_delete_on_commit(previous_avatar)  # replaced: nothing points at it any more
     publish_on_commit(_room_updated_for_members(room))
     return room
 
@@ -94,7 +98,9 @@ def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool =
     room = acting.room
     moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=acting.authority, room=room, reason=reason)
     room_id = room.id
+    avatar = room.avatar
     room.delete()
+    file_delete_on_commit(avatar)
     publish_on_commit([to_room(room_id, protocol.room_removed(room=room_id, reason="deleted"), drop_room=True)])
 
 
