@@ -28,7 +28,10 @@ class BoundedJSONParser(JSONParser):
     standard library's parser recurses once per level: 1,000 levels (a 2 KB
     body) raise RecursionError, which would otherwise be a 500 on every JSON
     endpoint, unauthenticated ones included. Less deep but still absurd nesting
-    is refused too, before any serializer walks it.
+    is refused too, before any serializer walks it. (The body's size is
+    bounded before it is read: DRF reads it through HttpRequest.body, which
+    refuses a declared length over DATA_UPLOAD_MAX_MEMORY_SIZE; chatroom.exceptions
+    answers that 413.)
     """
 
     def parse(self, stream, media_type=None, parser_context=None):

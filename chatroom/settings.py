@@ -224,6 +224,11 @@ CHAT_AVATAR_MAX_PIXELS = env.int("CHAT_AVATAR_MAX_PIXELS", default=16 * 1024 * 1
 # ...and stored re-encoded at most this many pixels a side, without metadata.
 CHAT_AVATAR_SIZE = env.int("CHAT_AVATAR_SIZE", default=512)
 
+# Open WebSockets per user, per worker process: the next is closed with 4429 (0: no limit).
+CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=50)
+# Rooms a user may own at once: creating another answers 409 (0: no limit).
+CHAT_MAX_ROOMS_PER_USER = env.int("CHAT_MAX_ROOMS_PER_USER", default=200)
+
 # Refuse to serve on the in-memory layer or local-memory cache (chatroom.checks):
 # they reach one process only. On by default whenever DEBUG is off.
 CHAT_REQUIRE_SHARED_BACKENDS = env.bool("CHAT_REQUIRE_SHARED_BACKENDS", default=not DEBUG)
@@ -236,7 +241,13 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 FILE_UPLOAD_PERMISSIONS = 0o644
-DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024
+# Request bodies other than uploaded files (JSON, form fields): refused past this (chatroom.parsers).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Request bodies and uploaded files larger than this go to a temporary file, not memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Any request body, refused by the worker before it is read (chatroom.server); each upload
+# endpoint has its own, smaller limit (chatroom.uploads). nginx's client_max_body_size matches.
+CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=4 * 1024 * 1024)
 
 # --- I18N -------------------------------------------------------------------
 

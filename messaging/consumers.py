@@ -103,7 +103,17 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
         room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
-        self.hub = await get_hub()
+        hub = await get_hub()
+        # Counted and joined with no await between: concurrent handshakes cannot both slip under the cap.
+        limit = settings.CHAT_MAX_SOCKETS_PER_USER
+        if limit and len(hub.user_sockets.get(user.id, ())) >= limit:
+            security_logger.warning(
+                "websocket refused: too many sockets",
+                extra={"event": "ws.too_many_sockets", "user_id": user.id, "limit": limit},
+            )
+            await self.close(code=protocol.CLOSE_TOO_MANY_SOCKETS)
+            return
+        self.hub = hub
         # Subscribe before hello so that nothing is missed, but hold what the hub pushes
         # meanwhile (another member's presence, a message) until hello is out: hello comes first.
         self.held = []

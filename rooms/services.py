@@ -9,6 +9,7 @@ change before it. Without it a join racing a ban could read "not banned" while
 the ban read "not a member", and both commit.
 """
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 
@@ -57,6 +58,13 @@ def _room_updated_for_members(room: Room, *, user_ids=None) -> list[Event]:
 
 @transaction.atomic
 def room_create(*, owner: User, name: str, description: str = "", avatar: File | None = None) -> Room:
+    """Create a room owned by `owner`, its first member; at most CHAT_MAX_ROOMS_PER_USER owned at once."""
+    limit = settings.CHAT_MAX_ROOMS_PER_USER
+    if limit:
+        # The owner's row lock: two creations at once count one after the other.
+        User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+        if Room.objects.filter(owner=owner).count() >= limit:
+            raise Conflict(f"You own {limit} rooms, the most allowed; delete one to create another.")
     room = Room(name=name, description=description, owner=owner)
     if avatar is not None:
         room.avatar = avatar
