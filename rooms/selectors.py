@@ -122,12 +122,10 @@ def rooms_lock_shared(*, room_ids: Iterable[int]) -> None:
     room_ids = sorted(set(room_ids))
     if connection.vendor != "mysql" or not room_ids:
         return
-    table = connection.ops.quote_name(Room._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(room_ids))
-    # Django has no shared-lock queryset on MySQL; the SQL holds only a quoted table name and placeholders.
-    sql = f"SELECT id FROM {table} WHERE id IN ({placeholders}) LOCK IN SHARE MODE"  # noqa: S608  # nosec B608
+    # Django's querysets lock only exclusively (FOR UPDATE) on MySQL: the ORM writes the query, this the lock.
+    sql, params = Room.objects.filter(pk__in=room_ids).order_by("pk").values_list("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(sql, room_ids)
+        cursor.execute(f"{sql} LOCK IN SHARE MODE", params)
 
 
 def room_ids_for_user(*, user: "User") -> set[int]:
