@@ -109,18 +109,10 @@ class Hub:
         """Stop delivering anything to `socket`."""
         for room_id in list(socket.room_ids):
             await self.leave(socket, room_id)
-        sockets = self.user_sockets.get(socket.user_id)
-        if sockets is not None:
-            sockets.discard(socket)
-            if not sockets:
-                del self.user_sockets[socket.user_id]
+        _discard(self.user_sockets, socket.user_id, socket)
         await self._sync_group(user_group(socket.user_id))
         if socket.session_id is not None:
-            sockets = self.session_sockets.get(socket.session_id)
-            if sockets is not None:
-                sockets.discard(socket)
-                if not sockets:
-                    del self.session_sockets[socket.session_id]
+            _discard(self.session_sockets, socket.session_id, socket)
             await self._sync_group(session_group(socket.session_id))
 
     async def join(self, socket: Socket, room_id: int) -> None:
@@ -130,11 +122,7 @@ class Hub:
 
     async def leave(self, socket: Socket, room_id: int) -> None:
         socket.room_ids.discard(room_id)
-        sockets = self.room_sockets.get(room_id)
-        if sockets is not None:
-            sockets.discard(socket)
-            if not sockets:
-                del self.room_sockets[room_id]
+        _discard(self.room_sockets, room_id, socket)
         await self._sync_group(room_group(room_id))
 
     async def _sync_group(self, group: str) -> None:
@@ -270,6 +258,15 @@ class Hub:
                     await self.layer.group_add(group, self.channel_name)
                 except Exception:
                     logger.warning("hub: refreshing %s failed", group, exc_info=True)
+
+
+def _discard(table: dict, key, socket: Socket) -> None:
+    """Take `socket` out of `table[key]`, and the key out of the table once no socket is left under it."""
+    sockets = table.get(key)
+    if sockets is not None:
+        sockets.discard(socket)
+        if not sockets:
+            del table[key]
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
