@@ -6,6 +6,7 @@ import struct
 import zlib
 
 import pytest
+from django.urls import reverse
 from PIL import Image
 
 from accounts.models import User
@@ -156,3 +157,17 @@ def test_an_image_whose_data_is_cut_short_is_refused(api, make_user, error_logs)
     answer = client.patch("/api/me/", {"avatar": upload(content[: len(content) // 2], "a.jpg")}, format="multipart")
     assert answer.status_code == 400 and "valid image" in answer.json()["avatar"][0]
     assert not error_logs.records
+
+
+def test_the_admin_verifies_and_reencodes_avatars_too(client, make_user):
+    user = make_user()
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    url = reverse("admin:accounts_user_change", args=[user.id])
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "avatar"}
+    data.update(groups=[], user_permissions=[])
+    refused = client.post(url, {**data, "avatar": upload(blank_png(12000, 8000))})
+    assert refused.status_code == 200 and "too large" in refused.content.decode()
+    accepted = client.post(url, {**data, "avatar": upload(photo(), "IMG.JPG")})
+    assert accepted.status_code == 302
+    assert stored(user).size == (256, 512)
