@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint bench system-deps clean
+.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint audit bench system-deps clean
 
 # Debian packages that mysqlclient needs to compile; installed only when missing.
 system-deps:
@@ -43,10 +43,20 @@ test: lint test-unit test-mariadb test-stack test-browser test-bench test-js
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest
 
-# ruff, and the layers of docs/architecture.md (import-linter contracts in pyproject.toml).
+# ruff, the layers of docs/architecture.md (import-linter contracts in pyproject.toml), and
+# bandit over the code that runs in production (its scope: [tool.bandit] in pyproject.toml).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -c pyproject.toml -r . -q
+
+# Known vulnerabilities in the pinned dependencies (pip-audit, PyPI's advisory data; about a
+# minute). --strict: a package that could not be looked up fails the audit instead of passing
+# unaudited, which is what happens where PyPI's JSON API cannot be reached (docs/security.md).
+audit: $(BIN)/.installed
+	@$(BIN)/pip-audit -r requirements-dev.txt --strict --progress-spinner off || { \
+		echo "make audit: not every dependency could be audited (is PyPI's vulnerability API reachable?); no clean bill given" >&2; \
+		exit 1; }
 
 # The whole suite again on throwaway MariaDB + Redis servers (scripts/with-test-backends.sh).
 test-mariadb: $(BIN)/.installed

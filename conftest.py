@@ -24,7 +24,9 @@ from chatroom.testing.seed import make_moderator, seed_chat
 if TYPE_CHECKING:
     from accounts.models import User
 
+# A browser's handshake: the page's origin, and the Host it talks to (the origin check compares the two).
 ORIGIN = (b"origin", b"http://127.0.0.1")
+HOST = (b"host", b"127.0.0.1")
 _names = itertools.count()
 
 
@@ -78,7 +80,7 @@ async def ws_connect(user: "User | None" = None, *, ticket: str | None = None, o
     if user is not None and ticket is None:
         ticket = await database_sync_to_async(ticket_issue)(user=user)
     path = f"/ws/chat/?ticket={ticket}" if ticket else "/ws/chat/"
-    headers = [origin] if origin else []
+    headers = [HOST, origin] if origin else [HOST]
     communicator = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await communicator.connect()
     assert connected

@@ -28,6 +28,7 @@ from accounts.throttling import (
     lockout_seconds,
 )
 from accounts.tickets import ticket_issue
+from chatroom.uploads import UploadLimitMixin
 
 
 class RegisterView(APIView):
@@ -91,7 +92,9 @@ class TicketView(APIView):
         return Response({"ticket": ticket, "expires_in": settings.CHAT_WS_TICKET_TTL})
 
 
-class MeView(APIView):
+class MeView(UploadLimitMixin, APIView):
+    upload_limit_setting = "CHAT_AVATAR_MAX_BYTES"
+
     @extend_schema(responses=UserSerializer)
     def get(self, request):
         return Response(UserSerializer(request.user).data)

@@ -19,8 +19,9 @@ class TicketAuthMiddleware:
         tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
         if tickets:
             user = await database_sync_to_async(ticket_redeem)(tickets[0])
-            # A bad ticket means unauthenticated, even if a session cookie came along.
-            scope = dict(scope, user=user or AnonymousUser())
+            # A bad ticket means unauthenticated, even if a session cookie came along; a good one
+            # outlives the browser session, which then has no say over the socket.
+            scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
         return await self.app(scope, receive, send)
 
 

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.selectors import username_taken
 from chatroom.fields import AvatarField, MediaUrlField, TimestampField
 
 
@@ -21,9 +22,14 @@ class RegisterSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
 
     def validate_username(self, value: str) -> str:
-        for validator in User._meta.get_field("username").validators:
+        """Normalise (NFKC) first, as the user model does, then check the name's length, characters and twins."""
+        value = User.normalize_username(value)
+        field = User._meta.get_field("username")
+        if len(value) > field.max_length:
+            raise serializers.ValidationError(f"Ensure this field has no more than {field.max_length} characters.")
+        for validator in field.validators:
             validator(value)
-        if User.objects.filter(username__iexact=value).exists():
+        if username_taken(username=value):
             raise serializers.ValidationError("A user with that username already exists.")
         return value
 

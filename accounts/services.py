@@ -1,16 +1,18 @@
 """Writes about users: registration and profile. Moderation of accounts is in moderation.services."""
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from accounts.selectors import username_taken
 from chatroom.exceptions import Invalid
+from chatroom.images import file_delete_on_commit
 
 
 @transaction.atomic
 def user_register(*, username: str, password: str) -> User:
-    """Create a user with a hashed password; names are unique regardless of case."""
-    if User.objects.filter(username__iexact=username).exists():
+    """Create a user with a hashed password; names are unique regardless of case and width (username_key)."""
+    if username_taken(username=username):
         raise Invalid(fields={"username": ["A user with that username already exists."]})
     try:
         with transaction.atomic():
@@ -19,11 +21,11 @@ def user_register(*, username: str, password: str) -> User:
         raise Invalid(fields={"username": ["A user with that username already exists."]}) from None
 
 
-def user_set_avatar(*, user: User, avatar: UploadedFile) -> User:
-    """Replace the user's avatar with an already verified image; the old file is removed."""
-    old = user.avatar.name if user.avatar else None
+@transaction.atomic
+def user_set_avatar(*, user: User, avatar: File) -> User:
+    """Replace the user's avatar with an already verified image; the old file goes once this commits."""
+    previous = user.avatar
     user.avatar = avatar
     user.save(update_fields=["avatar"])
-    if old:
-        user.avatar.storage.delete(old)
+    file_delete_on_commit(previous)
     return user

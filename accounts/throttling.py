@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import throttling
 
+from accounts.models import username_key
 from chatroom.client_address import request_client_address
 
 # AccessAttempt.username holds 255 characters; a longer REST username would fail to be recorded.
@@ -76,9 +77,13 @@ def registration_attempt_wait(request: HttpRequest) -> int | None:
 
 
 def lockout_username(request: HttpRequest, credentials: dict | None) -> str | None:
-    """AXES_USERNAME_CALLABLE: the username an attempt is counted against, cut to what axes stores."""
+    """
+    AXES_USERNAME_CALLABLE: the account an attempt is counted against, by its
+    username_key (so "Alice" and a full-width "ALICE" share one count, as they sign in to
+    one account), cut to what axes stores.
+    """
     username = (credentials or getattr(request, "data", request.POST)).get("username")
-    return username[:LOCKOUT_USERNAME_MAX_LENGTH] if isinstance(username, str) else None
+    return username_key(username)[:LOCKOUT_USERNAME_MAX_LENGTH] if isinstance(username, str) else None
 
 
 def is_locked_out(request) -> bool:

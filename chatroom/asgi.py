@@ -1,8 +1,9 @@
 """
 ASGI entry point: Django for HTTP, the chat consumer for WebSocket.
 
-The WebSocket side refuses foreign or missing Origin headers at the handshake
-(AllowedHostsOriginValidator) and authenticates by ticket or session.
+The WebSocket side refuses a handshake whose Origin is not the site's own
+(scheme, host and port: chatroom.realtime.origin) and authenticates by ticket
+or session.
 """
 
 import os
@@ -22,10 +23,10 @@ if not settings.DEBUG or settings.CHAT_REQUIRE_SHARED_BACKENDS:
     call_command("check", fail_level="ERROR")
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from accounts.middleware import WebSocketAuthStack  # noqa: E402
+from chatroom.realtime.origin import SameOriginValidator  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 # In production nginx serves /static/; in debug, daphne serves it itself.
@@ -34,6 +35,6 @@ http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django
 application = ProtocolTypeRouter(
     {
         "http": http_app,
-        "websocket": AllowedHostsOriginValidator(WebSocketAuthStack(URLRouter(websocket_urlpatterns))),
+        "websocket": SameOriginValidator(WebSocketAuthStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -9,6 +9,8 @@ import logging
 import math
 
 import redis
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -92,8 +94,22 @@ class Unavailable(ChatError):
     default_detail = "The service is temporarily unavailable; try again."
 
 
+class RequestTooLarge(drf_exceptions.APIException):
+    """A request body over its limit, refused before (or while) it was read."""
+
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self, limit: int, what: str = "upload"):
+        super().__init__(f"The {what} is larger than {limit // 1024} KiB.")
+
+
 def api_exception_handler(exc, context):
     """Answer a service's ChatError as DRF would answer its own exceptions."""
+    if isinstance(exc, RequestDataTooBig):
+        # Django refuses a JSON or form body over DATA_UPLOAD_MAX_MEMORY_SIZE by its declared
+        # length, unread; as an API answer that is a 413 like the upload limits', not an HTML 400.
+        exc = RequestTooLarge(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, what="request body")
     if isinstance(exc, BACKEND_DOWN):
         logger.error("request failed on a backing service", exc_info=exc)
         exc = Unavailable()

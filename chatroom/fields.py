@@ -2,7 +2,6 @@
 
 from datetime import UTC
 
-from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
@@ -49,16 +48,12 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class _ContentOnlyImageField(forms.ImageField):
-    # The client's file name says nothing we trust: the content is verified, the name replaced.
-    default_validators = []
-
-
-class AvatarField(serializers.ImageField):
-    """An avatar upload: judged by its content (chatroom.images.avatar_clean), never by its name."""
-
-    def __init__(self, **kwargs):
-        super().__init__(_DjangoImageField=_ContentOnlyImageField, **kwargs)
+class AvatarField(serializers.FileField):
+    """
+    An avatar upload: judged by its content (chatroom.images.avatar_clean), never by its name. A
+    FileField, not an ImageField: Django's image check would parse any format Pillow knows, and decode
+    headers before the dimensions are bounded.
+    """
 
     def to_internal_value(self, data):
         try:

@@ -35,6 +35,12 @@ outermost proxy saw (chatroom.client_address), not nginx.
 Settings the application rejects at start (chatroom.checks) end the process
 with their reasons and exit status 1.
 
+A bound on request bodies. Daphne reads a whole body before the application
+sees any of it, and then queues all of it in memory for the application. A
+body declared larger than settings.CHAT_MAX_REQUEST_BYTES is answered 413 and
+the connection closed before any of it is read; a chunked one, once that many
+bytes arrived. Upload endpoints have their own, smaller limits (chatroom.uploads).
+
     python -m chatroom.server -b 0.0.0.0 -p 8000 chatroom.asgi:application
 
 Internals. The additions lean on daphne, Twisted and autobahn beyond their
@@ -59,6 +65,7 @@ from socket import socketpair
 
 from autobahn.twisted.websocket import WebSocketServerFactory
 from daphne.cli import CommandLineInterface
+from daphne.http_protocol import HTTPFactory, WebRequest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
 from django.conf import settings
@@ -96,10 +103,67 @@ def open_websockets(protocols) -> list[WebSocketProtocol]:
     return [protocol for protocol in protocols if is_open_websocket(protocol)]
 
 
+class BoundedWebRequest(WebRequest):
+    """Daphne's request, refusing a body over settings.CHAT_MAX_REQUEST_BYTES before reading it."""
+
+    too_large = False
+    body_received = 0
+
+    def gotLength(self, length):
+        if length is not None and length > settings.CHAT_MAX_REQUEST_BYTES:
+            self._refuse_too_large()
+            return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self.too_large:
+            return
+        self.body_received += len(data)
+        if self.body_received > settings.CHAT_MAX_REQUEST_BYTES:
+            self._refuse_too_large()
+            return
+        super().handleContentChunk(data)
+
+    def requestReceived(self, command, path, version):
+        if not self.too_large:  # data that arrived before the connection closed
+            super().requestReceived(command, path, version)
+
+    def _refuse_too_large(self) -> None:
+        self.too_large = True
+        logger.warning(
+            "request body too large",
+            extra={"event": "http.body_too_large", "client": self.getClientAddress().host},
+        )
+        body = f"Request bodies are limited to {settings.CHAT_MAX_REQUEST_BYTES // 1024} KiB.\n".encode()
+        self.channel.transport.write(
+            b"HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body)
+            + body
+        )
+        self.channel.transport.loseConnection()
+
+
+class ChatHTTPFactory(HTTPFactory):
+    def buildProtocol(self, addr):
+        protocol = super().buildProtocol(addr)
+        if protocol is not None:
+            protocol.requestFactory = BoundedWebRequest
+        return protocol
+
+
 class ChatServer(Server):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ports = []
+
+    @property
+    def http_factory(self):
+        return self._http_factory
+
+    @http_factory.setter
+    def http_factory(self, factory):
+        """Daphne builds its HTTP factory when it starts: ours builds requests that bound their body."""
+        self._http_factory = ChatHTTPFactory(self)
 
     @property
     def ws_factory(self):

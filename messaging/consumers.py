@@ -17,6 +17,7 @@ from rest_framework import serializers
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import ChatError, Invalid, Unavailable
 from chatroom.realtime import protocol
+from chatroom.realtime.events import session_id
 from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
 from chatroom.realtime.hub import get_hub
 from chatroom.realtime.presence import presence_connect, presence_disconnect
@@ -69,6 +70,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     user_id: int
     room_ids: set[int]
+    session_id: str | None = None  # set when the browser session authenticated the socket: it ends with it
     hub = None
     held: list[OutgoingFrame] | None = None  # frames pushed before hello, written right after it
     write_wire = None  # the server's prebuilt-frame writer (chatroom.realtime.frames), when it offers one
@@ -99,8 +101,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = user.id
         self.user_data = UserSerializer(user).data
         self.room_ids = set()
+        self.session_id = _session_id(self.scope)
         room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
-        self.hub = await get_hub()
+        hub = await get_hub()
+        # Counted and joined with no await between: concurrent handshakes cannot both slip under the cap.
+        limit = settings.CHAT_MAX_SOCKETS_PER_USER
+        if limit and len(hub.user_sockets.get(user.id, ())) >= limit:
+            security_logger.warning(
+                "websocket refused: too many sockets",
+                extra={"event": "ws.too_many_sockets", "user_id": user.id, "limit": limit},
+            )
+            await self.close(code=protocol.CLOSE_TOO_MANY_SOCKETS)
+            return
+        self.hub = hub
         # Subscribe before hello so that nothing is missed, but hold what the hub pushes
         # meanwhile (another member's presence, a message) until hello is out: hello comes first.
         self.held = []
@@ -113,11 +126,26 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await presence_connect(user=self.user_data, room_ids=set(self.room_ids))
 
     async def disconnect(self, code):
+        await self.release()
+
+    async def __call__(self, scope, receive, send):
+        """
+        Run the consumer, and release the socket however it ends: a crash ends
+        the application without `disconnect`, and a socket left in the hub and
+        counted online would stay so for the life of the worker.
+        """
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.release()
+
+    async def release(self) -> None:
+        """Leave the hub and count the socket closed for presence; once, whichever way the socket ended."""
         if self.hub is None:
             return
+        hub, self.hub = self.hub, None
         room_ids = set(self.room_ids)
-        await self.hub.detach(self)
-        self.hub = None
+        await hub.detach(self)
         try:
             await presence_disconnect(user=self.user_data, room_ids=room_ids)
         except Exception:
@@ -131,7 +159,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         client_id = None
         try:
             frame = self._parse(text_data)
-            client_id = frame.get("client_id") if isinstance(frame.get("client_id"), str) else None
+            client_id = echoable(frame.get("client_id"))
             kind = CLIENT_FRAMES.get(frame["type"]) if isinstance(frame.get("type"), str) else None
             if kind is None:
                 raise FrameError("unknown_type", "Unknown or missing frame type.")
@@ -198,18 +226,44 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.push(OutgoingFrame(encode_frame(frame)))
 
     async def send_error(self, error: ChatError, client_id: str | None) -> None:
+        """Answer a refused frame; never raises, so that a socket that cannot be written to is not crashed by it."""
         security_logger.info(
             "frame refused",
             extra={"event": "ws.frame_refused", "code": error.code, "user_id": self.user_id, "client_id": client_id},
         )
-        await self.send_frame(
-            protocol.error(
-                code=error.code,
-                detail=error.detail,
-                client_id=client_id,
-                retry_after_ms=getattr(error, "retry_after_ms", None),
-            )
+        frame = protocol.error(
+            code=error.code,
+            detail=error.detail,
+            client_id=client_id,
+            retry_after_ms=getattr(error, "retry_after_ms", None),
         )
+        try:
+            await self.send_frame(frame)
+        except Exception:
+            logger.warning("error frame to user %s could not be written", self.user_id, exc_info=True)
+
+
+def _session_id(scope: dict) -> str | None:
+    """The hashed key of the browser session that authenticated the socket; None for a ticket."""
+    session = scope.get("session")
+    if scope.get("authenticated_by") == "ticket" or session is None or not session.session_key:
+        return None
+    return session_id(session.session_key)
+
+
+def echoable(client_id) -> str | None:
+    """
+    The refused frame's client_id as the error frame may echo it: a string that
+    UTF-8 can carry. JSON's \\ud800 escapes decode to lone surrogates, which no
+    text frame can hold; such a client_id is answered with null.
+    """
+    if not isinstance(client_id, str):
+        return None
+    try:
+        client_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return client_id
 
 
 def _validated(serializer_class: type[serializers.Serializer] | None, frame: dict) -> dict:

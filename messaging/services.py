@@ -25,7 +25,7 @@ from messaging.serializers import MessageSerializer
 from moderation.models import ModerationAction
 from moderation.services import moderation_record
 from rooms.models import Membership
-from rooms.selectors import membership_acting, membership_get, membership_pairs
+from rooms.selectors import membership_acting, membership_get, membership_pairs, rooms_lock_shared
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -130,6 +130,7 @@ def _insert(messages: list[Message]) -> list[dict]:
     for every instance, which costs more than the rest of a send, so the batch
     is serialized once (many=True) and that data serves both push and ack.
     """
+    rooms_lock_shared(room_ids=(message.room_id for message in messages))
     now = timezone.now()
     for message in messages:
         message.created_at = now

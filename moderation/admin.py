@@ -5,18 +5,29 @@ reactivate) is a moderation action, so their admin lives here; room-scoped
 actions (ban from a room) are on the rooms' own admin pages.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from chatroom.images import avatar_clean, file_delete_on_commit
 from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
 from moderation.links import change_link, changelist_link
 from moderation.models import ModerationAction
 from moderation.services import user_deactivate, user_reactivate
+
+
+class AvatarUploadField(forms.FileField):
+    """The admin's avatar upload, verified and re-encoded as the API's are (chatroom.images.avatar_clean)."""
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        return avatar_clean(upload) if upload else upload
 
 
 class BannedFilter(admin.SimpleListFilter):
@@ -42,6 +53,7 @@ class UserAdmin(ModerationAdminMixin, BaseUserAdmin):
     show_full_result_count = False
     fieldsets = (*BaseUserAdmin.fieldsets, (_("Chat"), {"fields": ["avatar", "links"]}))
     actions = ["deactivate", "reactivate"]
+    formfield_overrides = {models.ImageField: {"form_class": AvatarUploadField}}
 
     def get_readonly_fields(self, request, obj=None):
         # is_active changes only through the actions: deactivation must also
@@ -50,6 +62,13 @@ class UserAdmin(ModerationAdminMixin, BaseUserAdmin):
         if obj is not None:
             readonly += ["is_active", "date_joined", "last_login"]
         return readonly
+
+    def save_model(self, request, obj, form, change):
+        """Save, and remove the avatar file the form replaced or cleared (after commit)."""
+        previous_avatar = form.initial.get("avatar") if change else None
+        super().save_model(request, obj, form, change)
+        if "avatar" in form.changed_data:
+            file_delete_on_commit(previous_avatar)
 
     @admin.display(description=_("see"))
     def links(self, user: User) -> str:

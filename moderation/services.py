@@ -78,14 +78,20 @@ def _check_may_deactivate(actor: "User", user: "User") -> None:
 def user_deactivate(*, actor: "User", user: "User", reason: str = "") -> None:
     """
     Shut a user out at once: no more logins, refresh tokens blacklisted,
-    sessions deleted, open sockets closed with 4403. Access tokens already
-    handed out stop working too, since JWT authentication refuses inactive users.
+    sessions deleted, open sockets closed with 4403. Access tokens and
+    WebSocket tickets already handed out stop working too, for good: they were
+    issued before `tokens_valid_after` (accounts.authentication), so they stay
+    refused after a reactivation.
     """
     _check_may_deactivate(actor, user)
     if not user.is_active:
         raise Conflict(f"{user} is already deactivated.")
     user.is_active = False
-    user.save(update_fields=["is_active"])
+    user.tokens_valid_after = timezone.now()
+    user.save(update_fields=["is_active", "tokens_valid_after"])
+    # Before the sessions go: each deleted session closes its sockets with 4401 (accounts.signals),
+    # and the client must see 4403 first, which says not to come back.
+    publish_on_commit([to_user(user.id, close_code=CLOSE_DEACTIVATED)])
     live = OutstandingToken.objects.filter(user=user, expires_at__gt=timezone.now(), blacklistedtoken__isnull=True)
     BlacklistedToken.objects.bulk_create([BlacklistedToken(token=token) for token in live], ignore_conflicts=True)
     _sessions_delete(user)
@@ -96,7 +102,6 @@ def user_deactivate(*, actor: "User", user: "User", reason: str = "") -> None:
         target_user=user,
         reason=reason,
     )
-    publish_on_commit([to_user(user.id, close_code=CLOSE_DEACTIVATED)])
 
 
 @transaction.atomic

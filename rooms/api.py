@@ -5,6 +5,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chatroom.uploads import UploadLimitMixin
 from rooms import services
 from rooms.permissions import RoomScopedView
 from rooms.selectors import member_list, room_get_for_member, room_list_for_user, with_presence
@@ -23,7 +24,9 @@ def room_response(request, room_id: int, status_code: int = status.HTTP_200_OK) 
     return Response(RoomSerializer(room).data, status=status_code)
 
 
-class RoomListView(APIView):
+class RoomListView(UploadLimitMixin, APIView):
+    upload_limit_setting = "CHAT_AVATAR_MAX_BYTES"
+
     @extend_schema(responses=RoomSerializer(many=True))
     def get(self, request):
         return Response(RoomSerializer(room_list_for_user(user=request.user), many=True).data)
@@ -36,7 +39,9 @@ class RoomListView(APIView):
         return room_response(request, room.id, status.HTTP_201_CREATED)
 
 
-class RoomDetailView(RoomScopedView):
+class RoomDetailView(UploadLimitMixin, RoomScopedView):
+    upload_limit_setting = "CHAT_AVATAR_MAX_BYTES"
+
     @extend_schema(responses=RoomSerializer)
     def get(self, request, room_id):
         return room_response(request, room_id)

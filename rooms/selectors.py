@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest
 
@@ -90,6 +91,41 @@ def member_get(*, room_id: int, user_id: int) -> Membership:
         return Membership.objects.select_related("user").get(room_id=room_id, user_id=user_id)
     except (Membership.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such member.") from None
+
+
+def room_lock(*, room_id: int) -> None:
+    """
+    Lock the room's row until the transaction ends; call it first, before
+    anything is read. Every change of a room's members and the room's deletion
+    take it (rooms.services), so they apply one at a time and each sees the
+    result of the one before. A room that does not exist locks nothing: the
+    membership check that follows answers as for any room the caller is not in.
+    """
+    try:
+        room_id = int(room_id)
+    except (TypeError, ValueError):
+        return
+    list(Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True))
+
+
+def rooms_lock_shared(*, room_ids: Iterable[int]) -> None:
+    """
+    Take a shared lock on the rooms' rows until the transaction ends, before
+    writing rows that refer to them (messaging.services: a batch of sends).
+    Writers to a room go on together; a deletion, which takes the exclusive
+    lock (room_lock), waits for them, or they wait for it and then find the
+    room gone. Without this InnoDB takes the shared lock only while checking
+    the new row's foreign key, after the row exists, and a deletion scanning
+    the room's messages can deadlock with it. SQLite writes one transaction
+    at a time, so needs nothing.
+    """
+    room_ids = sorted(set(room_ids))
+    if connection.vendor != "mysql" or not room_ids:
+        return
+    # Django's querysets lock only exclusively (FOR UPDATE) on MySQL: the ORM writes the query, this the lock.
+    sql, params = Room.objects.filter(pk__in=room_ids).order_by("pk").values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LOCK IN SHARE MODE", params)
 
 
 def room_ids_for_user(*, user: "User") -> set[int]:

@@ -1,14 +1,22 @@
 """
 Writes about rooms and their members. Each action checks the caller's rights,
 writes in one transaction and publishes its events after commit.
+
+Every change of a room's members (join, leave, kick, ban, unban, role change,
+deletion) first locks the room's row (rooms.selectors.room_lock), then checks and writes: so
+they apply one at a time per room, and each check sees the result of the
+change before it. Without it a join racing a ban could read "not banned" while
+the ban read "not a member", and both commit.
 """
 
-from django.core.files.uploadedfile import UploadedFile
+from django.conf import settings
+from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Conflict, Forbidden, NotFound
+from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
 from moderation.models import ModerationAction
@@ -21,6 +29,7 @@ from rooms.selectors import (
     membership_get,
     room_get_for_member,
     room_latest_message_id,
+    room_lock,
 )
 from rooms.serializers import RoomSerializer
 
@@ -48,7 +57,14 @@ def _room_updated_for_members(room: Room, *, user_ids=None) -> list[Event]:
 
 
 @transaction.atomic
-def room_create(*, owner: User, name: str, description: str = "", avatar: UploadedFile | None = None) -> Room:
+def room_create(*, owner: User, name: str, description: str = "", avatar: File | None = None) -> Room:
+    """Create a room owned by `owner`, its first member; at most CHAT_MAX_ROOMS_PER_USER owned at once."""
+    limit = settings.CHAT_MAX_ROOMS_PER_USER
+    if limit:
+        # The owner's row lock: two creations at once count one after the other.
+        User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
+        if Room.objects.filter(owner=owner).count() >= limit:
+            raise Conflict(f"You own {limit} rooms, the most allowed; delete one to create another.")
     room = Room(name=name, description=description, owner=owner)
     if avatar is not None:
         room.avatar = avatar
@@ -65,31 +81,41 @@ def room_update(*, actor: User, room_id: int, **changes) -> Room:
     """Change name, description or avatar; owner or admin."""
     _require_manager(membership_get(user=actor, room_id=room_id).role)
     room = Room.objects.select_for_update().get(pk=room_id)
+    previous_avatar = room.avatar
     for field in ("name", "description", "avatar"):
         if field in changes:
             setattr(room, field, changes[field])
     room.save()
+    if "avatar" in changes:
+        file_delete_on_commit(previous_avatar)  # replaced: nothing points at it any more
     publish_on_commit(_room_updated_for_members(room))
     return room
 
 
 @transaction.atomic
 def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool = False) -> None:
-    """Delete the room for every member; owner only, or site staff `as_staff` (rooms.selectors.membership_acting)."""
+    """
+    Delete the room for every member; owner only, or site staff `as_staff` (rooms.selectors.membership_acting).
+    The lock makes a concurrent send wait and then find the room gone (not_member), rather than add a
+    message between the collection of the room's messages and the room's own DELETE.
+    """
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     if acting.role != Role.OWNER:
         raise Forbidden("Only the room's owner may delete it.")
     room = acting.room
     moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=acting.authority, room=room, reason=reason)
     room_id = room.id
+    avatar = room.avatar
     room.delete()
+    file_delete_on_commit(avatar)
     publish_on_commit([to_room(room_id, protocol.room_removed(room=room_id, reason="deleted"), drop_room=True)])
 
 
 @transaction.atomic
 def room_join(*, user: User, invite_code: str) -> Room:
     """Join the room behind an invite code; joining a room one is in already changes nothing."""
-    room = Room.objects.filter(invite_code=invite_code).first()
+    room = Room.objects.select_for_update().filter(invite_code=invite_code).first()
     if room is None:
         raise NotFound("Unknown or revoked invite code.")
     if RoomBan.objects.filter(room=room, user=user).exists():
@@ -128,6 +154,7 @@ def _removal_events(*, room_id: int, user: User, reason: protocol.RemovalReason)
 
 @transaction.atomic
 def room_leave(*, user: User, room_id: int) -> None:
+    room_lock(room_id=room_id)
     membership = membership_get(user=user, room_id=room_id)
     if membership.role == Role.OWNER:
         raise Conflict("The owner cannot leave the room; delete it instead.")
@@ -151,6 +178,7 @@ def invite_rotate(*, actor: User, room_id: int, reason: str = "", as_staff: bool
 @transaction.atomic
 def member_set_role(*, actor: User, room_id: int, user_id: int, role: str) -> Membership:
     """Make a member an admin or a plain member; owner only."""
+    room_lock(room_id=room_id)
     if membership_get(user=actor, room_id=room_id).role != Role.OWNER:
         raise Forbidden("Only the room's owner may change roles.")
     target = member_get(room_id=room_id, user_id=user_id)
@@ -174,6 +202,7 @@ def _check_may_remove(acting: Acting, target_role: str | None, target_id: int) -
 @transaction.atomic
 def member_kick(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
     """Remove a member; they may rejoin with the invite code."""
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     target = member_get(room_id=room_id, user_id=user_id)
     _check_may_remove(acting, target.role, target.user_id)
@@ -192,6 +221,7 @@ def member_kick(*, actor: User, room_id: int, user_id: int, reason: str = "", as
 @transaction.atomic
 def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
     """Remove a member (if they are one) and bar them from rejoining until unbanned."""
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     target_user = User.objects.filter(pk=user_id).first()
     if target_user is None:
@@ -214,6 +244,7 @@ def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_
 
 @transaction.atomic
 def member_unban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_staff: bool = False) -> None:
+    room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     _require_manager(acting.role)
     deleted, _ = RoomBan.objects.filter(room_id=room_id, user_id=user_id).delete()

@@ -42,11 +42,13 @@ def test_websocket_with_a_foreign_origin_is_refused(stack):
     import websockets
     from websockets.sync.client import connect
 
-    try:
-        with connect(f"ws://127.0.0.1:{stack.nginx_port}/ws/chat/", origin="http://evil.example", proxy=None):
-            raise AssertionError("a foreign Origin was accepted")
-    except websockets.InvalidStatus as refused:
-        assert refused.response.status_code == 403
+    # A foreign site, and pages on other ports or schemes of the same host (they get our cookie too).
+    for origin in ["http://evil.example", "http://127.0.0.1", f"https://127.0.0.1:{stack.nginx_port}"]:
+        try:
+            with connect(f"ws://127.0.0.1:{stack.nginx_port}/ws/chat/", origin=origin, proxy=None):
+                raise AssertionError(f"the Origin {origin} was accepted")
+        except websockets.InvalidStatus as refused:
+            assert refused.response.status_code == 403
 
 
 def test_nginx_serves_static_files_itself(stack):

@@ -1,8 +1,9 @@
 """
 Group names, the envelopes services publish, and how they are published.
 
-Every event goes to one of two kinds of channel-layer group: `room.<id>` (all
-sockets in a room) or `user.<id>` (all sockets of a user). Each process has one
+Every event goes to one of three kinds of channel-layer group: `room.<id>` (all
+sockets in a room), `user.<id>` (all sockets of a user) or `session.<hash>` (the
+sockets a browser session opened, to close them when it ends). Each process has one
 subscriber to those groups, the hub (chatroom.realtime.hub), which writes the
 frame to its local sockets. A frame (built by chatroom.realtime.protocol) is
 JSON-encoded once, here, when it is published; the envelope around it tells the
@@ -11,6 +12,7 @@ hub whom it is for and what to do with the subscriptions.
 Only services publish, and only after their transaction commits.
 """
 
+import hashlib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal, TypedDict
 
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
 
 ROOM_EVENT = "hub.room"
 USER_EVENT = "hub.user"
+SESSION_EVENT = "hub.session"
 
 
 class RoomEnvelope(TypedDict):
@@ -53,7 +56,15 @@ class UserEnvelope(TypedDict):
     close_code: int | None
 
 
-Envelope = RoomEnvelope | UserEnvelope
+class SessionEnvelope(TypedDict):
+    """A close for every socket opened with one browser session (it ended: sign-out, deletion)."""
+
+    type: Literal["hub.session"]
+    session: str
+    close_code: int
+
+
+Envelope = RoomEnvelope | UserEnvelope | SessionEnvelope
 # (group, envelope): what a service publishes.
 Event = tuple[str, Envelope]
 
@@ -64,6 +75,15 @@ def room_group(room_id: int) -> str:
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def session_id(session_key: str) -> str:
+    """The name under which a session's sockets are grouped: a hash, so that no key travels through the layer."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
+
+
+def session_group(session: str) -> str:
+    return f"session.{session}"
 
 
 def to_room(room_id: int, frame: "ServerFrame", *, exclude_user: int | None = None, drop_room: bool = False) -> Event:
@@ -96,6 +116,13 @@ def to_user(
         "close_code": close_code,
     }
     return user_group(user_id), envelope
+
+
+def to_session(session_key: str, *, close_code: int) -> Event:
+    """An event closing every socket opened with this session (by its key, as Django's session has it)."""
+    session = session_id(session_key)
+    envelope: SessionEnvelope = {"type": SESSION_EVENT, "session": session, "close_code": close_code}
+    return session_group(session), envelope
 
 
 async def publish_now(events: Iterable[Event]) -> None:

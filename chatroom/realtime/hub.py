@@ -25,7 +25,17 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
-from chatroom.realtime.events import ROOM_EVENT, USER_EVENT, RoomEnvelope, UserEnvelope, room_group, user_group
+from chatroom.realtime.events import (
+    ROOM_EVENT,
+    SESSION_EVENT,
+    USER_EVENT,
+    RoomEnvelope,
+    SessionEnvelope,
+    UserEnvelope,
+    room_group,
+    session_group,
+    user_group,
+)
 from chatroom.realtime.frames import OutgoingFrame
 from chatroom.realtime.protocol import CLOSE_RESYNC
 
@@ -44,6 +54,8 @@ class Socket(Protocol):
 
     user_id: int
     room_ids: set[int]
+    # The hashed key of the browser session that opened it (chatroom.realtime.events.session_id), if any.
+    session_id: str | None
 
     async def push(self, frame: OutgoingFrame) -> None: ...
 
@@ -56,6 +68,7 @@ class Hub:
         self.channel_name: str | None = None
         self.room_sockets: dict[int, set[Socket]] = defaultdict(set)
         self.user_sockets: dict[int, set[Socket]] = defaultdict(set)
+        self.session_sockets: dict[str, set[Socket]] = defaultdict(set)
         # Groups this hub is subscribed to in the layer, kept in step with the dicts above.
         self._subscribed: set[str] = set()
         self._group_lock = asyncio.Lock()
@@ -86,6 +99,9 @@ class Hub:
         """Start delivering the user's events and those of `room_ids` to `socket`."""
         self.user_sockets[socket.user_id].add(socket)
         await self._sync_group(user_group(socket.user_id))
+        if socket.session_id is not None:
+            self.session_sockets[socket.session_id].add(socket)
+            await self._sync_group(session_group(socket.session_id))
         for room_id in room_ids:
             await self.join(socket, room_id)
 
@@ -93,12 +109,11 @@ class Hub:
         """Stop delivering anything to `socket`."""
         for room_id in list(socket.room_ids):
             await self.leave(socket, room_id)
-        sockets = self.user_sockets.get(socket.user_id)
-        if sockets is not None:
-            sockets.discard(socket)
-            if not sockets:
-                del self.user_sockets[socket.user_id]
+        _discard(self.user_sockets, socket.user_id, socket)
         await self._sync_group(user_group(socket.user_id))
+        if socket.session_id is not None:
+            _discard(self.session_sockets, socket.session_id, socket)
+            await self._sync_group(session_group(socket.session_id))
 
     async def join(self, socket: Socket, room_id: int) -> None:
         socket.room_ids.add(room_id)
@@ -107,19 +122,17 @@ class Hub:
 
     async def leave(self, socket: Socket, room_id: int) -> None:
         socket.room_ids.discard(room_id)
-        sockets = self.room_sockets.get(room_id)
-        if sockets is not None:
-            sockets.discard(socket)
-            if not sockets:
-                del self.room_sockets[room_id]
+        _discard(self.room_sockets, room_id, socket)
         await self._sync_group(room_group(room_id))
 
     async def _sync_group(self, group: str) -> None:
         """Subscribe to or unsubscribe from `group` so that the layer matches the local sockets."""
         async with self._group_lock:  # FIFO: concurrent joins and leaves apply in order.
             kind, _, key = group.partition(".")
-            table = self.room_sockets if kind == "room" else self.user_sockets
-            wanted = int(key) in table
+            if kind == "session":
+                wanted = key in self.session_sockets
+            else:
+                wanted = int(key) in (self.room_sockets if kind == "room" else self.user_sockets)
             try:
                 if wanted and group not in self._subscribed:
                     await self.layer.group_add(group, self.channel_name)
@@ -142,6 +155,8 @@ class Hub:
             await self._deliver_room_event(event)
         elif kind == USER_EVENT:
             await self._deliver_user_event(event)
+        elif kind == SESSION_EVENT:
+            await self._deliver_session_event(event)
         elif kind == HEARTBEAT_EVENT:
             await self._heartbeat_arrived(event["seq"])
         else:
@@ -170,6 +185,13 @@ class Hub:
                 await self._push(socket, OutgoingFrame(envelope["text"]))
             if envelope["close_code"] is not None:
                 await socket.close(code=envelope["close_code"])
+
+    async def _deliver_session_event(self, envelope: SessionEnvelope) -> None:
+        for socket in list(self.session_sockets.get(envelope["session"], ())):
+            try:
+                await socket.close(code=envelope["close_code"])
+            except Exception:
+                logger.debug("hub: closing a closing socket failed", exc_info=True)
 
     @staticmethod
     async def _push(socket: Socket, frame: OutgoingFrame) -> None:
@@ -236,6 +258,15 @@ class Hub:
                     await self.layer.group_add(group, self.channel_name)
                 except Exception:
                     logger.warning("hub: refreshing %s failed", group, exc_info=True)
+
+
+def _discard(table: dict, key, socket: Socket) -> None:
+    """Take `socket` out of `table[key]`, and the key out of the table once no socket is left under it."""
+    sockets = table.get(key)
+    if sockets is not None:
+        sockets.discard(socket)
+        if not sockets:
+            del table[key]
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()

@@ -19,6 +19,8 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_DEACTIVATED = 4403
 # The server may have lost pushes (its channel layer was unreachable): reconnect and catch up.
 CLOSE_RESYNC = 4012
+# The user has settings.CHAT_MAX_SOCKETS_PER_USER sockets open already: close one, or back off.
+CLOSE_TOO_MANY_SOCKETS = 4429
 
 # --- Objects inside frames, as the apps' serializers render them --------------
 

@@ -39,7 +39,10 @@ def seed_chat(*, members: int = 3, messages: int = 150) -> Chat:
     """Two rooms, an owner and `members` members in the first, `messages` messages (every tenth deleted), one ban."""
     password = make_password(PASSWORD)
     owner = User.objects.create(username="owner", password=password)
-    people = User.objects.bulk_create(User(username=f"member{i}", password=password) for i in range(members))
+    # bulk_create skips save(), which keeps username_key: set it here.
+    people = User.objects.bulk_create(
+        User(username=f"member{i}", username_key=f"member{i}", password=password) for i in range(members)
+    )
     room = room_services.room_create(owner=owner, name="general")
     other_room = room_services.room_create(owner=owner, name="random")
     Membership.objects.bulk_create(Membership(room=room, user=person) for person in people)

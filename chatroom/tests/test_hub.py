@@ -13,6 +13,7 @@ class FakeSocket:
     def __init__(self, user_id: int, *, failing: bool = False):
         self.user_id = user_id
         self.room_ids: set[int] = set()
+        self.session_id: str | None = None
         self.failing = failing
         self.pushed: list[str] = []
         self.closed_with: int | None = None

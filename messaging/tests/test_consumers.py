@@ -12,7 +12,7 @@ from accounts.tickets import ticket_issue
 from chatroom.asgi import application
 from chatroom.realtime.frames import OutgoingFrame
 from chatroom.realtime.hub import Hub
-from conftest import ws_connect
+from conftest import HOST, ORIGIN, ws_connect
 from messaging.models import Message
 from rooms import services as room_services
 from rooms.models import Membership
@@ -121,7 +121,7 @@ async def test_a_ticket_wins_over_a_session_cookie(make_user):
     ws = WebsocketCommunicator(
         application,
         f"/ws/chat/?ticket={ticket}",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
+        headers=[HOST, ORIGIN, (b"cookie", f"sessionid={key}".encode())],
     )
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["user"]["id"] == ticket_user.id
@@ -130,7 +130,7 @@ async def test_a_ticket_wins_over_a_session_cookie(make_user):
     ws = WebsocketCommunicator(
         application,
         f"/ws/chat/?ticket={ticket}",
-        headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
+        headers=[HOST, ORIGIN, (b"cookie", f"sessionid={key}".encode())],
     )
     assert (await ws.connect())[0]
     assert (await ws.receive_output(timeout=2))["code"] == 4401
@@ -149,7 +149,9 @@ async def test_session_cookie_authenticates(make_user):
 
     key = await db(login_session)()
     ws = WebsocketCommunicator(
-        application, "/ws/chat/", headers=[(b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())]
+        application,
+        "/ws/chat/",
+        headers=[(b"host", b"localhost"), (b"origin", b"http://localhost"), (b"cookie", f"sessionid={key}".encode())],
     )
     assert (await ws.connect())[0]
     assert (await ws.receive_json_from())["user"]["id"] == user.id
@@ -160,7 +162,7 @@ async def test_session_cookie_authenticates(make_user):
 async def test_foreign_or_missing_origin_is_refused(make_user, origin):
     user = await db(make_user)()
     ticket = await db(ticket_issue)(user=user)
-    headers = [origin] if origin else []
+    headers = [(b"host", b"127.0.0.1"), origin] if origin else [(b"host", b"127.0.0.1")]
     ws = WebsocketCommunicator(application, f"/ws/chat/?ticket={ticket}", headers=headers)
     connected_, _ = await ws.connect()
     assert not connected_

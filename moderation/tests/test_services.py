@@ -174,8 +174,10 @@ def test_deactivation_revokes_everything_and_closes_sockets(
         user_deactivate(actor=moderator, user=target, reason="abuse")
     target.refresh_from_db()
     assert not target.is_active
-    [(group, event)] = published
+    (group, event), *session_closes = published
     assert group == f"user.{target.id}" and event["close_code"] == CLOSE_DEACTIVATED
+    # Then each deleted session closes what it opened (accounts.signals); the 4403 went first.
+    assert [event["type"] for _, event in session_closes] == ["hub.session"]
     # Their sessions are gone; other people's stay.
     owners = {s.get_decoded().get("_auth_user_id") for s in Session.objects.all()}
     assert owners == {str(bystander.id)}
