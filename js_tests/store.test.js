@@ -321,3 +321,18 @@ test('a failed load is remembered until the next try of the same kind', () => {
   assert.equal(store.room(10).loadFailed, null);
   assert.equal(events.length, 3);
 });
+
+test('messages pushed before the first room list arrives count once it has, unless the list had them', () => {
+  const store = makeStore({ visible: false });
+  store.messageReceived(10, message(4, 10)); // the list was computed after this one...
+  store.messageReceived(10, message(5, 10)); // ...and before these
+  store.messageReceived(10, message(6, 10, alice));
+  store.messageReceived(99, message(7, 99)); // a room the list does not have
+  store.roomListLoaded([roomData(10, { unread_count: 1, last_message: message(4, 10) })], 0);
+  const room = store.room(10);
+  assert.equal(room.data.unread_count, 2);
+  assert.equal(room.data.last_message.id, 6);
+  assert.deepEqual(store.early, []);
+  store.messageReceived(99, message(8, 99)); // once the list is known, a stranger is ignored
+  assert.deepEqual(store.early, []);
+});

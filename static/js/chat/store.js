@@ -97,6 +97,7 @@ export class ChatStore extends Emitter {
     this.roomsLoaded = false;
     this.currentId = null;
     this.forgottenAt = new Map(); // room id -> when this tab dropped it
+    this.early = []; // [room id, message] pushed before the first room list arrived: counted once it has
     this.pending = new Map(); // client_id -> {client_id, room, body, status, error, connection, at}
     this.drafts = new Map(); // room id -> the composer's text; kept apart from rooms, which come and go
     this.panel = null; // 'members', 'settings' or null
@@ -199,6 +200,8 @@ export class ChatStore extends Emitter {
     this.order = [...this.order.filter((id) => !present.has(id) && this.rooms.has(id)), ...fresh.map((data) => data.id)];
     const firstLoad = !this.roomsLoaded;
     this.roomsLoaded = true;
+    // Pushed while the list was on its way: those newer than the list's previews are news.
+    for (const [roomId, message] of this.early.splice(0)) this.messageReceived(roomId, message);
     if (firstLoad) {
       // Drafts kept from an earlier visit to rooms this person is no longer in cannot be sent.
       for (const roomId of [...this.drafts.keys()]) if (!this.rooms.has(roomId)) this.setDraft(roomId, '');
@@ -358,7 +361,10 @@ export class ChatStore extends Emitter {
    */
   messageReceived(roomId, message, { quiet = false } = {}) {
     const room = this.room(roomId);
-    if (!room) return false;
+    if (!room) {
+      if (!this.roomsLoaded) this.early.push([roomId, message]);
+      return false;
+    }
     this.emit('message.received', { roomId, message });
     if ((room.loaded || room.loading) && !room.messages.has(message.id)) {
       room.messages.set(message.id, message);
