@@ -92,7 +92,7 @@ export function newMessagesText(count) {
   return count === 1 ? '1 new message' : `${count.toLocaleString()} new messages`;
 }
 
-export const JUMP_TO_LATEST = 'Jump to latest messages';
+export const JUMP_TO_LATEST = { label: 'Jump to latest messages', title: 'Jump to latest messages (End)' };
 
 /** The history line at the top of the timeline. */
 export function historyText(room) {
@@ -105,6 +105,9 @@ export function historyText(room) {
 }
 
 // --- Unsent messages ----------------------------------------------------------------------------
+
+/** What can be done with a send that failed. */
+export const FAILED_SEND_ACTIONS = { retry: 'Retry', discard: 'Discard' };
 
 /** What a pending send says of itself. */
 export function pendingStatusText(item) {

@@ -6,7 +6,7 @@
 
 import { timelineDividers } from '../dividers.js';
 import {
-  dayLabel, historyText, JUMP_TO_LATEST, newMessagesText, noticeText, pendingStatusText, UNREAD_LINE,
+  dayLabel, FAILED_SEND_ACTIONS, historyText, JUMP_TO_LATEST, newMessagesText, noticeText, pendingStatusText, UNREAD_LINE,
 } from '../format.js';
 import { avatar, h, linkify, timeElement } from './dom.js';
 import { confirmAction } from './forms.js';
@@ -37,8 +37,8 @@ function pendingItem(pending, { onRetry, onDiscard }) {
       h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, 'You')),
       h('p', { class: 'msg-body' }, linkify(pending.body)),
       h('p', { class: 'msg-status', role: failed ? 'alert' : null }, pendingStatusText(pending),
-        failed ? h('button', { type: 'button', class: 'button button--small msg-retry', onclick: () => onRetry(pending) }, 'Retry') : null,
-        failed ? h('button', { type: 'button', class: 'button button--small button--ghost msg-discard', onclick: () => onDiscard(pending) }, 'Discard') : null)));
+        failed ? h('button', { type: 'button', class: 'button button--small msg-retry', onclick: () => onRetry(pending) }, FAILED_SEND_ACTIONS.retry) : null,
+        failed ? h('button', { type: 'button', class: 'button button--small button--ghost msg-discard', onclick: () => onDiscard(pending) }, FAILED_SEND_ACTIONS.discard) : null)));
 }
 
 function noticeItem(notice) {
@@ -294,8 +294,8 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
       jumpToLatest();
     }
   });
-  jumpButton.title = `${JUMP_TO_LATEST} (End)`;
-  jumpButton.setAttribute('aria-label', JUMP_TO_LATEST);
+  jumpButton.title = JUMP_TO_LATEST.title;
+  jumpButton.setAttribute('aria-label', JUMP_TO_LATEST.label);
 
   new IntersectionObserver((entries) => {
     const room = store.currentRoom;
