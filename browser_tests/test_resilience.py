@@ -1,4 +1,6 @@
-"""The client against a bad network: pending sends, lost pushes, dropped sockets, a server restart."""
+"""The client against a bad network: pending sends, lost pushes, dropped sockets, a server restart, a reload."""
+
+import time
 
 from playwright.sync_api import expect
 
@@ -12,6 +14,7 @@ from browser_tests.steps import (
     send,
     sign_up,
     unique_name,
+    wait_online,
 )
 
 # Reconnecting backs off (up to several seconds after a few failures): allow for it.
@@ -117,3 +120,84 @@ def test_a_server_restart_loses_nothing(open_page, live_server):
     send(bob, "back to normal")
     expect(message(alice, "back to normal")).to_have_count(1)
     assert stored_bodies(alice, room_id) == [*expected, "back to normal"]
+
+
+def test_a_draft_and_unsent_messages_survive_a_reload(open_page):
+    page = open_page()
+    tap = SocketTap(page)
+    sign_up(page, unique_name("keeper"))
+    room_id = create_room(page, "Keep")
+    other_id = create_room(page, "Other")
+    composer = page.get_by_label("Message", exact=True)
+    composer.fill("a draft for Other")
+    page.locator(f'#room-list [data-room-id="{room_id}"] a').click()
+    expect(composer).to_have_value("")
+
+    # One send reaches the server but its ack is lost; then the socket goes and stays away, and
+    # a second send cannot leave the page at all. A draft is left in the composer.
+    tap.drop = True
+    send(page, "stored, ack lost")
+    expect(page.locator(".msg--pending", has_text="stored, ack lost")).to_contain_text("Sending…")
+    tap.refuse = True
+    tap.cut()
+    expect(page.locator("#connection-banner")).to_be_visible()
+    send(page, "written offline")
+    composer.fill("a draft for Keep")
+
+    # Leaving asks first, and the reload keeps everything.
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.accept()))
+    page.reload()
+    assert dialogs == ["beforeunload"]
+    expect(page.locator("#room-name")).to_have_text("Keep")
+    expect(composer).to_have_value("a draft for Keep")
+    expect(page.locator(".msg--pending", has_text="written offline")).to_contain_text("Waiting for the connection")
+    expect(message(page, "stored, ack lost")).to_have_count(1)  # the history has it: no longer pending
+    expect(page.locator(".msg--pending", has_text="stored, ack lost")).to_have_count(0)
+
+    # Let it through: each message once, on the page and on the server (same client_id).
+    tap.drop = tap.refuse = False
+    expect(page.locator("#connection-banner")).to_be_hidden(timeout=RECONNECT_TIMEOUT_MS)
+    expect(page.locator("#message-list .msg--pending")).to_have_count(0)
+    expect(messages(page).locator(".msg-body")).to_have_text(["stored, ack lost", "written offline"])
+    assert stored_bodies(page, room_id) == ["stored, ack lost", "written offline"]
+    page.locator(f'#room-list [data-room-id="{other_id}"] a').click()
+    expect(composer).to_have_value("a draft for Other")
+    # Sent, a draft is gone for good.
+    composer.press("Enter")
+    expect(message(page, "a draft for Other")).to_have_count(1)
+    page.reload()
+    wait_online(page)
+    expect(composer).to_have_value("")
+
+
+# The server is away long enough for the backoff to have grown well past the bound below.
+OUTAGE_S = 4
+RECONNECTED_WITHIN_S = 3  # the target is 2 s; the margin is for a loaded machine
+
+# The wall-clock time at which the shell last turned online, recorded by the page itself, so that
+# the figure does not depend on how often the test polls.
+RECORD_ONLINE = """() => {
+  window.onlineAt = null;
+  new MutationObserver(() => {
+    if (document.getElementById('shell').dataset.socket === 'online') window.onlineAt = Date.now();
+  }).observe(document.getElementById('shell'), { attributes: true, attributeFilter: ['data-socket'] });
+}"""
+
+
+def test_the_page_reconnects_as_soon_as_the_server_is_back(open_page, live_server):
+    page = open_page()
+    sign_up(page, unique_name("waiter"))
+    page.evaluate(RECORD_ONLINE)
+    shell = page.locator("#shell")
+    figures = {}
+    for how, abruptly in (("SIGTERM", False), ("SIGKILL", True)):
+        live_server.stop(abruptly=abruptly)
+        expect(shell).not_to_have_attribute("data-socket", "online")
+        time.sleep(OUTAGE_S)
+        live_server.start()  # returns as soon as the server answers a page (polled every 50 ms)
+        answered = time.time()
+        expect(shell).to_have_attribute("data-socket", "online", timeout=RECONNECT_TIMEOUT_MS)
+        figures[how] = max(0.0, page.evaluate("window.onlineAt") / 1000 - answered)
+    print(f"\nreconnected after the server answered: {', '.join(f'{k} {v:.2f} s' for k, v in figures.items())}")
+    assert all(seconds < RECONNECTED_WITHIN_S for seconds in figures.values()), figures

@@ -11,26 +11,11 @@ from browser_tests.steps import (
     message,
     messages,
     png,
+    send_many,
     sign_up,
     unique_name,
     wait_online,
 )
-
-# Send many messages quickly from the page, over a socket of its own, and wait for every ack.
-SEND_OVER_A_SECOND_SOCKET = """async ({room, bodies}) => {
-  const ws = new WebSocket(`ws://${location.host}/ws/chat/`);
-  const frames = [];
-  let wake = () => {};
-  ws.addEventListener('message', (event) => { frames.push(JSON.parse(event.data)); wake(); });
-  const until = (test) => new Promise((resolve) => {
-    wake = () => { if (test()) resolve(); };
-    wake();
-  });
-  await until(() => frames.some((f) => f.type === 'hello'));
-  bodies.forEach((body, n) => ws.send(JSON.stringify({type: 'message.send', room, body, client_id: `seed-${n}`})));
-  await until(() => frames.filter((f) => f.type === 'ack').length === bodies.length);
-  ws.close();
-}"""
 
 
 def test_scrolling_up_loads_older_history(open_page):
@@ -38,7 +23,7 @@ def test_scrolling_up_loads_older_history(open_page):
     sign_up(page, unique_name("historian"))
     room_id = create_room(page, "Archive")
     bodies = [f"entry {n:03}" for n in range(1, 121)]
-    page.evaluate(SEND_OVER_A_SECOND_SOCKET, {"room": room_id, "bodies": bodies})
+    send_many(page, room_id, bodies)
 
     page.reload()
     wait_online(page)

@@ -61,6 +61,10 @@ export class FakeClock {
     this.timers.delete(id);
   }
 
+  clearInterval(id) {
+    this.timers.delete(id);
+  }
+
   /** Move time forward, running each timer that falls due, in order. */
   advance(ms) {
     const end = this.time + ms;
@@ -130,4 +134,33 @@ export function settle() {
   return new Promise((resolve) => {
     setImmediate(resolve);
   });
+}
+
+/** Web Storage (localStorage) in memory; `full` makes writes fail as a full quota or private mode does. */
+export class FakeStorage {
+  constructor(entries = {}) {
+    this.map = new Map(Object.entries(entries));
+    this.full = false;
+  }
+
+  get length() {
+    return this.map.size;
+  }
+
+  key(index) {
+    return [...this.map.keys()][index] ?? null;
+  }
+
+  getItem(key) {
+    return this.map.has(key) ? this.map.get(key) : null;
+  }
+
+  setItem(key, value) {
+    if (this.full) throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+    this.map.set(key, String(value));
+  }
+
+  removeItem(key) {
+    this.map.delete(key);
+  }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ApiError, createApi, csrfTokenFrom } from '../static/js/chat/http.js';
+import { ApiError, createApi, createProbe, csrfTokenFrom } from '../static/js/chat/http.js';
 
 /** fetch answering each call with the next of `answers` ({status, data}, or an Error to throw). */
 function fakeFetch(...answers) {
@@ -67,4 +67,20 @@ test('errors carry the status and the server\'s words', async () => {
 test('the CSRF token is read from the cookie string', () => {
   assert.equal(csrfTokenFrom('sessionid=x; csrftoken=abc%3D; other=1'), 'abc=');
   assert.equal(csrfTokenFrom('sessionid=x'), '');
+});
+
+test('the probe is true only for a success, fresh and without the session; no answer in time is false', async () => {
+  const fetch = fakeFetch({ status: 200, data: { status: 'ok' } }, { status: 502 }, new TypeError('Failed to fetch'));
+  const probe = createProbe('/healthz', { fetch });
+  assert.deepEqual([await probe(), await probe(), await probe()], [true, false, false]);
+  assert.equal(fetch.calls[0].url, '/healthz');
+  assert.equal(fetch.calls[0].cache, 'no-store');
+  assert.equal(fetch.calls[0].credentials, 'omit');
+
+  const hanging = (url, { signal }) => new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason));
+  });
+  const keepAlive = setTimeout(() => {}, 5000); // Node's AbortSignal.timeout does not hold the process open
+  assert.equal(await createProbe('/healthz', { fetch: hanging, timeoutMs: 20 })(), false);
+  clearTimeout(keepAlive);
 });

@@ -3,7 +3,7 @@ import { webcrypto } from 'node:crypto';
 import { test } from 'node:test';
 
 import { ACK_TIMEOUT_MS, createOutbox, randomClientId } from '../static/js/chat/outbox.js';
-import { alice, FakeClock, FakeTransport, LIMITS, makeStore, message, roomData } from './fakes.js';
+import { alice, FakeClock, FakeTransport, LIMITS, makeStore, message, recordEvents, roomData } from './fakes.js';
 
 function setup() {
   const clock = new FakeClock();
@@ -11,7 +11,7 @@ function setup() {
   store.roomListLoaded([roomData(10), roomData(20)], clock.now());
   const transport = new FakeTransport();
   let n = 0;
-  const outbox = createOutbox({ store, transport, timers: clock, newClientId: () => `client-${++n}` });
+  const outbox = createOutbox({ store, transport, timers: clock, now: clock.now, newClientId: () => `client-${++n}` });
   return { clock, store, transport, outbox };
 }
 
@@ -42,7 +42,7 @@ test('a send with no answer in time fails, and a retry goes out with the same cl
   outbox.send(10, 'hello');
   clock.advance(ACK_TIMEOUT_MS);
   assert.deepEqual(store.pending.get('client-1'), {
-    client_id: 'client-1', room: 10, body: 'hello', status: 'failed', error: 'no answer from the server.', connection: 1,
+    client_id: 'client-1', room: 10, body: 'hello', status: 'failed', error: 'no answer from the server.', connection: 1, at: 1000,
   });
   outbox.retry('client-1');
   assert.deepEqual(transport.ofType('message.send').map((frame) => frame.client_id), ['client-1', 'client-1']);
@@ -97,6 +97,37 @@ test('leaving a room drops what was pending in it', () => {
   assert.deepEqual([...store.pending.keys()], ['client-2']);
   clock.advance(ACK_TIMEOUT_MS);
   assert.equal(store.pending.get('client-2').status, 'failed');
+});
+
+test('a failed send can be discarded: it goes, and nothing answers it later', () => {
+  const { clock, store, transport, outbox } = setup();
+  outbox.send(10, 'unwanted');
+  outbox.fail('client-1', 'Slow down.');
+  outbox.discard('client-1');
+  assert.equal(store.pending.size, 0);
+  clock.advance(ACK_TIMEOUT_MS);
+  transport.connection = 2;
+  outbox.flush();
+  assert.equal(transport.ofType('message.send').length, 1);
+});
+
+test('sends kept from an earlier page go out on the first connection, with their own client_id', () => {
+  const clock = new FakeClock();
+  const store = makeStore({ clock });
+  const transport = new FakeTransport();
+  const outbox = createOutbox({ store, transport, timers: clock, newClientId: () => 'fresh' });
+  // As persist.js restores them, before the room list is known and before the socket is up.
+  store.pendingPut({ client_id: 'kept-1', room: 10, body: 'from before', status: 'waiting', error: null, connection: 0, at: 1 });
+  store.pendingPut({ client_id: 'kept-2', room: 99, body: 'to a room left meanwhile', status: 'waiting', error: null, connection: 0, at: 2 });
+  const toasts = recordEvents(store, ['toast']);
+  store.roomListLoaded([roomData(10)], clock.now());
+  assert.deepEqual([...store.pending.keys()], ['kept-1']);
+  assert.equal(toasts.length, 1); // said, not dropped silently
+  outbox.flush();
+  assert.deepEqual(transport.ofType('message.send'), [{ type: 'message.send', room: 10, body: 'from before', client_id: 'kept-1' }]);
+  // The server answers a repeated client_id with the original message: it settles the send.
+  store.messageReceived(10, message(7, 10, alice, { client_id: 'kept-1', body: 'from before' }));
+  assert.equal(store.pending.size, 0);
 });
 
 test('client ids are unique and fit the server\'s limit, with or without randomUUID', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { ChatSocket, CLOSE_UNAUTHENTICATED } from '../static/js/chat/socket.js';
+import { ChatSocket, CLOSE_UNAUTHENTICATED, PROBE_EVERY_MS } from '../static/js/chat/socket.js';
 import { reconnectDelay } from '../static/js/chat/sync.js';
-import { alice, FakeClock } from './fakes.js';
+import { alice, FakeClock, settle } from './fakes.js';
 
 /** A WebSocket the test plays the server of. */
 class FakeWebSocket {
@@ -38,7 +38,7 @@ class FakeWebSocket {
   }
 }
 
-function setup({ random = () => 0.5 } = {}) {
+function setup({ random = () => 0.5, probe = null } = {}) {
   const clock = new FakeClock();
   const sockets = [];
   const seen = { frames: [], states: [], unauthenticated: 0 };
@@ -54,7 +54,7 @@ function setup({ random = () => 0.5 } = {}) {
     onUnauthenticated: () => {
       seen.unauthenticated += 1;
     },
-    timers: clock, now: clock.now, random,
+    timers: clock, now: clock.now, random, probe,
   });
   return { clock, sockets, seen, socket, latest: () => sockets.at(-1) };
 }
@@ -166,4 +166,79 @@ test('a socket that answers is not given up', () => {
   }
   assert.equal(sockets.length, 1);
   assert.equal(sockets[0].closedWith, undefined);
+});
+
+/** A server the test turns on and off: sockets to it fail while it is down; the probe says whether it answers. */
+function withServer(options = {}) {
+  const server = { up: true, probes: 0 };
+  const probe = async () => {
+    server.probes += 1;
+    if (!server.up) throw new TypeError('Failed to fetch');
+    return true;
+  };
+  const harness = setup({ ...options, probe });
+  /** Let `ms` pass in steps, failing every new socket while the server is down. */
+  harness.run = async (ms, step = 50) => {
+    for (let passed = 0; passed < ms; passed += step) {
+      harness.clock.advance(step);
+      await settle();
+      const ws = harness.latest();
+      if (!server.up && ws.readyState === 0) ws.drop(1006);
+    }
+  };
+  return { ...harness, server };
+}
+
+test('a server back after a long outage is noticed within a probe, not after the backoff', async () => {
+  const { clock, socket, sockets, server, latest, run } = withServer();
+  socket.start();
+  latest().deliver(hello);
+  server.up = false;
+  latest().drop(1006);
+  await run(40000); // the backoff has grown to its ceiling (7.5-15 s)
+  const attempts = sockets.length;
+  assert.ok(attempts < 12, attempts);
+
+  server.up = true;
+  const back = clock.now();
+  while (sockets.length === attempts) await run(50);
+  assert.ok(clock.now() - back <= PROBE_EVERY_MS + 50, clock.now() - back);
+  latest().deliver(hello);
+  assert.equal(socket.ready, true);
+
+  const probes = server.probes;
+  await run(10000);
+  assert.equal(server.probes, probes); // connected: no more probing
+});
+
+test('a server whose HTTP answers while its sockets fail is retried at the backoff\'s pace only', async () => {
+  const paced = withServer();
+  paced.socket.start();
+  const plain = setup(); // the same, without a probe
+  plain.socket.start();
+  for (const { latest } of [paced, plain]) latest().drop(1006);
+  for (let step = 0; step < 600; step += 1) { // 30 s: every attempt fails at once
+    for (const harness of [paced, plain]) {
+      harness.clock.advance(50);
+      if (harness.latest().readyState === 0) harness.latest().drop(1006);
+    }
+    await settle();
+  }
+  assert.ok(paced.server.probes > 20);
+  assert.equal(paced.sockets.length, plain.sockets.length);
+});
+
+test('the probe waits while a socket is on its way, and stops when the page leaves', async () => {
+  const { socket, server, latest, run } = withServer();
+  socket.start();
+  await run(5000); // connecting, no answer yet
+  assert.equal(server.probes, 0);
+  server.up = false;
+  latest().drop(1006);
+  await run(3000);
+  const probes = server.probes;
+  assert.ok(probes >= 1);
+  socket.stop();
+  await run(10000);
+  assert.equal(server.probes, probes);
 });

@@ -240,3 +240,99 @@ test('the connection remembers whether it was ever up', () => {
   store.connectionChanged('offline');
   assert.deepEqual(store.connection, { state: 'offline', everOnline: true });
 });
+
+test('drafts are kept per room, told as they change, and forgotten with the room', () => {
+  const store = makeStore();
+  const events = recordEvents(store, ['draft']);
+  store.setDraft(10, 'half a thought'); // restored before the room list is known
+  store.setDraft(30, 'to a room left meanwhile');
+  store.setDraft(10, 'half a thought');
+  store.setDraft(null, 'no room open');
+  assert.deepEqual(events, [['draft', { roomId: 10 }], ['draft', { roomId: 30 }]]);
+
+  store.roomListLoaded([roomData(10), roomData(20)], 0);
+  assert.equal(store.draft(10), 'half a thought');
+  assert.equal(store.draft(30), ''); // not in the list: it cannot be sent
+  assert.deepEqual(events.at(-1), ['draft', { roomId: 30 }]);
+
+  store.roomRemoved(10, 'kicked');
+  assert.equal(store.draft(10), '');
+  assert.deepEqual([...store.drafts.keys()], []);
+});
+
+test('the "New" line goes before the first message unread when the page opened the room', () => {
+  const store = makeStore();
+  store.openRoom(10, { history: 'none' }); // from the address, before the list is known
+  store.roomListLoaded([roomData(10, { unread_count: 2, last_message: message(4, 10) })], 0);
+  assert.equal(store.readMarked(10), 4); // the read pointer moves before the messages arrive
+  store.firstPageLoaded(10, { results: [message(1, 10), message(2, 10, alice), message(3, 10), message(4, 10)], has_more: false });
+  assert.equal(store.room(10).unreadFromId, 3);
+});
+
+test('reopening a loaded room places the "New" line from its badge; leaving it clears the line', () => {
+  const { store } = withOpenRoom();
+  assert.equal(store.room(10).unreadFromId, null); // nothing was unread
+  store.openRoom(20);
+  store.messageReceived(10, message(4, 10));
+  store.messageReceived(10, message(5, 10, alice)); // my own, from another tab
+  store.messageReceived(10, message(6, 10));
+  assert.equal(store.room(10).data.unread_count, 2);
+  store.openRoom(10);
+  assert.equal(store.room(10).unreadFromId, 4);
+  store.openRoom(20);
+  assert.equal(store.room(10).unreadFromId, null);
+  assert.equal(store.room(10).unreadMark, null);
+});
+
+test('coming back to the tab moves the "New" line before what arrived unseen', () => {
+  const { store } = withOpenRoom();
+  store.visibilityChanged(false);
+  store.messageReceived(10, message(4, 10));
+  store.messageReceived(10, message(5, 10));
+  const events = recordEvents(store, ['marker', 'read.due']);
+  store.visibilityChanged(true);
+  assert.equal(store.room(10).unreadFromId, 4);
+  assert.deepEqual(events.map(([type]) => type), ['marker', 'read.due']);
+  store.readMarked(10); // as reads.js does on read.due
+  store.visibilityChanged(false);
+  store.visibilityChanged(true); // nothing new meanwhile: the line stays
+  assert.equal(store.room(10).unreadFromId, 4);
+  assert.equal(events.length, 2);
+});
+
+test('someone else\'s new message is announced once, whatever path brings it', () => {
+  const { store } = withOpenRoom();
+  const incoming = recordEvents(store, ['message.incoming']);
+  store.messageReceived(10, message(4, 10));
+  store.caughtUp(10, [message(4, 10), message(5, 10, alice)]);
+  store.messageReceived(20, message(6, 20, carol)); // a room not loaded counts too
+  store.messageReceived(10, message(2, 10)); // older than what was counted: a repeat
+  assert.deepEqual(incoming.map(([, { roomId, message: m }]) => [roomId, m.id]), [[10, 4], [20, 6]]);
+});
+
+test('a failed load is remembered until the next try of the same kind', () => {
+  const { store } = withOpenRoom();
+  const events = recordEvents(store, ['history']);
+  store.setLoading(10, false, { older: true, failed: true });
+  assert.equal(store.room(10).loadFailed, 'older');
+  store.setLoading(10, false, { failed: false }); // the first page's flags do not clear it
+  assert.equal(store.room(10).loadFailed, 'older');
+  store.setLoading(10, true, { older: true });
+  assert.equal(store.room(10).loadFailed, null);
+  assert.equal(events.length, 3);
+});
+
+test('messages pushed before the first room list arrives count once it has, unless the list had them', () => {
+  const store = makeStore({ visible: false });
+  store.messageReceived(10, message(4, 10)); // the list was computed after this one...
+  store.messageReceived(10, message(5, 10)); // ...and before these
+  store.messageReceived(10, message(6, 10, alice));
+  store.messageReceived(99, message(7, 99)); // a room the list does not have
+  store.roomListLoaded([roomData(10, { unread_count: 1, last_message: message(4, 10) })], 0);
+  const room = store.room(10);
+  assert.equal(room.data.unread_count, 2);
+  assert.equal(room.data.last_message.id, 6);
+  assert.deepEqual(store.early, []);
+  store.messageReceived(99, message(8, 99)); // once the list is known, a stranger is ignored
+  assert.deepEqual(store.early, []);
+});

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { CATCH_UP_PAGE, createSync, PAGE_SIZE, reconnectDelay } from '../static/js/chat/sync.js';
-import { apiError, bob, fakeApi, makeStore, member, message, recordEvents, roomData, settle } from './fakes.js';
+import { CATCH_UP_PAGE, createSync, isTransient, PAGE_SIZE, reconnectDelay } from '../static/js/chat/sync.js';
+import { apiError, bob, FakeClock, fakeApi, makeStore, member, message, recordEvents, roomData, settle } from './fakes.js';
 
 /** Room 10's messages on the "server": ids 1..count. */
 function history(count) {
@@ -139,24 +139,104 @@ test('older history is asked for before the oldest id, one page at a time', asyn
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), Array.from({ length: 120 }, (_, n) => n + 1));
 });
 
-test('a failed page of older history is told to the person, and can be asked for again', async () => {
-  const store = makeStore();
-  let broken = false;
-  const healthy = server(history(60));
-  const sync = createSync({ store, api: fakeApi((path, options) => {
-    if (broken) throw apiError(0, 'The server cannot be reached.');
+/** A server for room 10 that fails with `status` while `state.broken`; the sync paced by a fake clock. */
+function flakyServer(count, state) {
+  const healthy = server(history(count));
+  return fakeApi((path, options) => {
+    if (state.broken && path !== 'rooms/') throw apiError(state.status ?? 0, 'The server cannot be reached.');
     return healthy(path, options);
-  }) });
+  });
+}
+
+test('a page of older history that failed for a passing reason is shown as failed and retried by itself', async () => {
+  const clock = new FakeClock();
+  const store = makeStore({ clock });
+  const state = { broken: false };
+  const api = flakyServer(60, state);
+  const sync = createSync({ store, api, timers: clock, random: () => 0 });
   const toasts = recordEvents(store, ['toast']);
   store.roomListLoaded([roomData(10)], 0);
   store.openRoom(10);
   await settle();
-  broken = true;
+  state.broken = true;
   assert.equal(await sync.loadOlder(10), false);
-  assert.deepEqual(toasts, [['toast', { text: 'The server cannot be reached.' }]]);
+  assert.equal(store.room(10).loadFailed, 'older');
   assert.equal(store.room(10).loadingOlder, false);
-  broken = false;
-  assert.equal(await sync.loadOlder(10), true);
+  assert.deepEqual(toasts, []); // the timeline says it; no toast on top
+
+  clock.advance(500); // still down: the next try waits longer
+  await settle();
+  assert.equal(store.room(10).loadFailed, 'older');
+  state.broken = false;
+  clock.advance(999);
+  await settle();
+  assert.equal(store.room(10).loadFailed, 'older'); // not yet: 1 s this time
+  clock.advance(1);
+  await settle();
+  assert.equal(store.room(10).loadFailed, null);
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), Array.from({ length: 60 }, (_, n) => n + 1));
+  const befores = api.calls.filter((call) => call.query?.before).map((call) => call.query.before);
+  assert.deepEqual(befores, [11, 11, 11]);
+  clock.advance(60000);
+  await settle();
+  assert.equal(api.calls.filter((call) => call.query?.before).length, 3); // nothing more once it worked
+});
+
+test('a first page that failed during an outage loads as soon as the socket is back', async () => {
+  const clock = new FakeClock();
+  const store = makeStore({ clock });
+  const state = { broken: true };
+  createSync({ store, api: flakyServer(3, state), timers: clock, random: () => 0 });
+  const toasts = recordEvents(store, ['toast']);
+  store.roomListLoaded([roomData(10)], 0);
+  store.openRoom(10);
+  await settle();
+  const room = store.room(10);
+  assert.equal(room.loaded, false);
+  assert.equal(room.loadFailed, 'first');
+  assert.equal(room.loading, false);
+  assert.equal(room.members, null); // the members failed too
+
+  state.broken = false;
+  store.connectionChanged('online'); // long before the backoff's timer
+  await settle();
+  assert.equal(room.loaded, true);
+  assert.equal(room.loadFailed, null);
+  assert.deepEqual([...room.members.keys()], [bob.id]);
+  assert.deepEqual(toasts, []);
+});
+
+test('a retry waiting for a room the person left is dropped; other errors are told, not retried', async () => {
+  const clock = new FakeClock();
+  const store = makeStore({ clock });
+  const state = { broken: true };
+  const api = flakyServer(3, state);
+  createSync({ store, api, timers: clock, random: () => 0 });
+  store.roomListLoaded([roomData(10), roomData(20)], 0);
+  store.openRoom(10);
+  await settle();
+  store.openRoom(null);
+  state.broken = false;
+  api.calls.length = 0;
+  clock.advance(60000);
+  await settle();
+  assert.deepEqual(api.calls, []); // opening it again loads it
+
+  const toasts = recordEvents(store, ['toast']);
+  Object.assign(state, { broken: true, status: 403 });
+  store.openRoom(10);
+  await settle();
+  assert.equal(store.room(10).loadFailed, null);
+  assert.ok(toasts.length >= 1);
+  api.calls.length = 0;
+  clock.advance(60000);
+  await settle();
+  assert.deepEqual(api.calls, []);
+});
+
+test('passing failures: no answer, too many requests, the server\'s own trouble', () => {
+  assert.deepEqual([0, 429, 500, 502, 503].map((status) => isTransient(apiError(status))), [true, true, true, true, true]);
+  assert.deepEqual([400, 401, 403, 404].map((status) => isTransient(apiError(status))), [false, false, false, false]);
 });
 
 test('coming back to the tab catches the open room up', async () => {

@@ -55,7 +55,7 @@ def _chat_page(request: HttpRequest, *, room_id: int | None, title: str) -> Http
     config = {
         "user": UserSerializer(request.user).data,
         "roomId": room_id,
-        "urls": {"api": "/api/", "socket": "/ws/chat/", "rooms": reverse("rooms-page")},
+        "urls": {"api": "/api/", "socket": "/ws/chat/", "rooms": reverse("rooms-page"), "health": reverse("healthz")},
         "limits": _client_limits(),
         "roles": _client_roles(),
     }

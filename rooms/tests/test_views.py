@@ -56,6 +56,18 @@ def test_room_page_for_a_member_carries_the_user_and_room(client, make_user):
     assert page_config(client.get("/rooms/"))["roomId"] is None
 
 
+def test_page_config_urls_lead_where_the_page_expects(client, make_user):
+    client.force_login(make_user("alice"))
+    urls = page_config(client.get("/rooms/"))["urls"]
+    assert urls["rooms"] == "/rooms/"
+    # The page probes this while disconnected: cheap, no session needed, never cached.
+    client.logout()
+    health = client.get(urls["health"])
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok"}
+    assert "no-cache" in health["Cache-Control"]
+
+
 def test_room_page_is_404_for_non_members_and_missing_rooms(client, make_user):
     room = room_create(owner=make_user("alice"), name="Private")
     client.force_login(make_user("mallory"))

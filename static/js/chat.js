@@ -4,8 +4,10 @@
 // Data comes from the REST API; live updates from one WebSocket (docs/PROTOCOL.md).
 
 import { createCommands } from './chat/commands.js';
-import { createApi, csrfTokenFrom } from './chat/http.js';
+import { LEAVE_WARNING } from './chat/format.js';
+import { createApi, createProbe, csrfTokenFrom } from './chat/http.js';
 import { createOutbox } from './chat/outbox.js';
+import { createPersistence, UserStorage } from './chat/persist.js';
 import { createProtocol } from './chat/protocol.js';
 import { createReadMarker } from './chat/reads.js';
 import { ChatSocket } from './chat/socket.js';
@@ -14,6 +16,7 @@ import { createSync } from './chat/sync.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
 import { mountMembers } from './chat/ui/members.js';
+import { mountNotifications } from './chat/ui/notifications.js';
 import { mountRoomFrame } from './chat/ui/room.js';
 import { mountRoomList } from './chat/ui/rooms.js';
 import { mountRouter } from './chat/ui/router.js';
@@ -29,7 +32,20 @@ function goToLogin() {
   location.assign(`/login/?next=${encodeURIComponent(location.pathname)}`);
 }
 
+/** The page's localStorage, or null where it cannot even be reached (blocked site data). */
+function pageStorage() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 const store = new ChatStore({ me: config.user, roles: config.roles, visible: document.visibilityState === 'visible' });
+// Drafts and unsent messages of an earlier page come back before anything else happens.
+const local = new UserStorage(pageStorage(), config.user.id);
+const persistence = createPersistence({ store, local });
+persistence.restore();
 const api = createApi(config.urls.api, {
   fetch: (...args) => fetch(...args),
   csrfToken: () => csrfTokenFrom(document.cookie),
@@ -45,6 +61,7 @@ const socket = new ChatSocket({
     if (state === 'offline') outbox.connectionLost();
   },
   onUnauthenticated: goToLogin,
+  probe: createProbe(config.urls.health, { fetch: (...args) => fetch(...args) }),
 });
 const outbox = createOutbox({ store, transport: socket });
 const handleFrame = createProtocol({ store, outbox, sync });
@@ -73,7 +90,10 @@ mountRoomFrame({
 });
 const { scrollToBottom } = mountTimeline({
   store, sync, outbox, commands,
-  el: { scroller: byId('messages'), historyStatus: byId('history-status'), messageList: byId('message-list'), confirmDialog: byId('confirm-dialog') },
+  el: {
+    scroller: byId('messages'), historyStatus: byId('history-status'), messageList: byId('message-list'), confirmDialog: byId('confirm-dialog'),
+    newMessagesPill: byId('new-messages'), jumpButton: byId('jump-latest'), composerInput: byId('composer-input'),
+  },
 });
 mountComposer({
   store, commands, limits: config.limits, scrollToBottom,
@@ -90,6 +110,7 @@ mountRoomSettings({
     copyButtons: [byId('copy-invite'), byId('settings-copy-invite')],
   },
 });
+mountNotifications({ store, local, button: byId('notifications-toggle') });
 mountDialogs({
   store, commands, limits: config.limits,
   el: {
@@ -100,13 +121,46 @@ mountDialogs({
   },
 });
 
-// The page's life around the socket.
+// The page's life around the socket: back online, or back to the tab, is a good moment to try at once.
 window.addEventListener('online', () => socket.reconnectNow());
+window.addEventListener('focus', () => socket.reconnectNow());
 window.addEventListener('pagehide', () => socket.stop());
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) socket.resume();
 });
-document.addEventListener('visibilitychange', () => store.visibilityChanged(document.visibilityState === 'visible'));
+document.addEventListener('visibilitychange', () => {
+  const visible = document.visibilityState === 'visible';
+  store.visibilityChanged(visible);
+  if (visible) socket.reconnectNow();
+});
+
+// Leaving with messages not yet sent asks first. The listener is there only while it is needed,
+// so that the page stays eligible for the back-forward cache otherwise.
+function warnBeforeLeaving(event) {
+  event.preventDefault();
+  event.returnValue = LEAVE_WARNING; // older browsers show nothing without it
+  return LEAVE_WARNING;
+}
+let guarding = false;
+function guardUnsentWork() {
+  const unsent = persistence.unsentWork();
+  if (unsent === guarding) return;
+  guarding = unsent;
+  if (unsent) window.addEventListener('beforeunload', warnBeforeLeaving);
+  else window.removeEventListener('beforeunload', warnBeforeLeaving);
+}
+store.on('pending', guardUnsentWork);
+store.on('draft', guardUnsentWork);
+guardUnsentWork();
+
+// Signing out forgets this person's drafts and unsent messages on this computer (once the page goes).
+let signingOut = false;
+byId('sign-out').addEventListener('submit', () => {
+  signingOut = true;
+});
+window.addEventListener('pagehide', () => {
+  if (signingOut) persistence.clear();
+});
 
 store.openRoom(config.roomId, { history: 'none' });
 socket.start();

@@ -1,4 +1,7 @@
-// The words and orderings the chat page shows, as pure functions of the state (no DOM).
+// The words and orderings the chat page shows, as pure functions of the state (no DOM). Words the
+// views show belong here, in one place, so that they can be translated.
+
+import { daysBetween } from './dividers.js';
 
 /** Count code points, as the server does for its body limit. */
 export function codePoints(text) {
@@ -60,4 +63,90 @@ const ROLE_ORDER = { owner: 0, admin: 1, member: 2 };
 export function sortMembers(members) {
   return [...members].sort((a, b) => (b.online - a.online) || (ROLE_ORDER[a.role] - ROLE_ORDER[b.role])
     || a.user.username.localeCompare(b.user.username));
+}
+
+// --- The timeline's dividers and the way down -------------------------------------------------
+
+const dayFormats = new Map();
+
+/** The words of a day divider: "Today", "Yesterday", else the date in the reader's locale. */
+export function dayLabel(date, now = new Date(), locale = undefined) {
+  const days = daysBetween(date, now);
+  if (days === 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  const sameYear = date.getFullYear() === now.getFullYear();
+  const key = `${locale}|${sameYear}`;
+  if (!dayFormats.has(key)) {
+    dayFormats.set(key, new Intl.DateTimeFormat(locale, {
+      weekday: 'long', month: 'long', day: 'numeric', ...(sameYear ? {} : { year: 'numeric' }),
+    }));
+  }
+  return dayFormats.get(key).format(date);
+}
+
+/** The "New" line before the first unread message: what it shows, and what it is called. */
+export const UNREAD_LINE = { text: 'New', label: 'New messages start here' };
+
+/** The pill that appears when messages arrive below the part of the timeline in view. */
+export function newMessagesText(count) {
+  return count === 1 ? '1 new message' : `${count.toLocaleString()} new messages`;
+}
+
+export const JUMP_TO_LATEST = { label: 'Jump to latest messages', title: 'Jump to latest messages (End)' };
+
+/** The history line at the top of the timeline. */
+export function historyText(room) {
+  if (room.loadFailed === 'first') return 'Could not load the messages. Trying again…';
+  if (room.loadFailed === 'older') return 'Could not load older messages. Trying again…';
+  if (!room.loaded) return 'Loading messages…';
+  if (room.loadingOlder) return 'Loading older messages…';
+  if (!room.hasOlder) return `This is the beginning of ${room.data.name}.`;
+  return '';
+}
+
+// --- Unsent messages ----------------------------------------------------------------------------
+
+/** What can be done with a send that failed. */
+export const FAILED_SEND_ACTIONS = { retry: 'Retry', discard: 'Discard' };
+
+/** What a pending send says of itself. */
+export function pendingStatusText(item) {
+  if (item.status === 'sending') return 'Sending…';
+  if (item.status === 'waiting') return 'Waiting for the connection…';
+  return `Not sent: ${item.error || 'no answer from the server.'}`;
+}
+
+/** Sends kept from an earlier page that can no longer go out: their room is no longer the person's. */
+export function notSentText(count) {
+  return count === 1
+    ? 'A message you wrote earlier was not sent: you are no longer in its room.'
+    : `${count} messages you wrote earlier were not sent: you are no longer in their rooms.`;
+}
+
+// Browsers show their own words before closing a page with unsent work; this is for the others.
+export const LEAVE_WARNING = 'Some messages have not been sent yet. Leave the page anyway?';
+
+// --- Desktop notifications ----------------------------------------------------------------------
+
+const NOTIFICATION_BODY_MAX = 140; // code points: a notification shows a line or two
+
+function excerpt(text, max) {
+  const points = [...text.replace(/\s+/g, ' ').trim()];
+  return points.length > max ? `${points.slice(0, max - 1).join('')}…` : points.join('');
+}
+
+/** The notification for a room: `count` messages unseen so far, `last` the newest. */
+export function notificationText(roomName, count, last) {
+  const line = excerpt(last.body, NOTIFICATION_BODY_MAX);
+  if (count === 1) return { title: `${last.author.username} in ${roomName}`, body: line };
+  return { title: `${count.toLocaleString()} new messages in ${roomName}`, body: `${last.author.username}: ${line}` };
+}
+
+/** The notifications button: a toggle with one name; its hint says what pressing it does. */
+export const NOTIFICATIONS_LABEL = 'Desktop notifications';
+
+export function notificationsHint({ permission, enabled }) {
+  if (permission === 'denied') return 'Notifications are blocked for this site: allow them in the browser\'s settings.';
+  if (permission === 'granted' && enabled) return 'Desktop notifications are on: press to turn them off';
+  return 'Turn on desktop notifications for new messages while this tab is in the background';
 }

@@ -57,3 +57,20 @@ export function createApi(base, { fetch = globalThis.fetch, csrfToken, onUnauthe
     return data;
   };
 }
+
+export const PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * Return `probe()`, which resolves true when the server answers `url` (its /healthz: no session,
+ * no database) with a success, and false when it cannot be reached, fails or takes too long.
+ */
+export function createProbe(url, { fetch = globalThis.fetch, timeoutMs = PROBE_TIMEOUT_MS } = {}) {
+  return async function probe() {
+    try {
+      const response = await fetch(url, { cache: 'no-store', credentials: 'omit', signal: AbortSignal.timeout(timeoutMs) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  };
+}

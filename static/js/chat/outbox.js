@@ -1,8 +1,10 @@
 // Messages on their way: each keeps its client_id from the first try to the last, so the server
 // stores it once however often it goes out (PROTOCOL.md: a repeated client_id answers the original).
 // Statuses: 'waiting' (no connection), 'sending' (sent, no ack yet), 'failed' (refused or no answer:
-// the person may retry). The items live in the store, for the views; timers live here.
+// the person may retry or discard it). The items live in the store, for the views (and persist.js,
+// which keeps them across a reload); timers live here.
 
+import { notSentText } from './format.js';
 import { messageSendFrame } from './protocol.js';
 
 export const ACK_TIMEOUT_MS = 10000; // a send with no ack by then is shown as failed, with Retry
@@ -22,7 +24,7 @@ export function randomClientId(crypto = globalThis.crypto) {
  * (a number that changes with each socket). `timers`: setTimeout/clearTimeout.
  */
 export function createOutbox({
-  store, transport, timers = globalThis, ackTimeoutMs = ACK_TIMEOUT_MS, newClientId = () => randomClientId(),
+  store, transport, timers = globalThis, ackTimeoutMs = ACK_TIMEOUT_MS, newClientId = () => randomClientId(), now = Date.now,
 }) {
   const ackTimers = new Map(); // client_id -> timer
 
@@ -50,7 +52,7 @@ export function createOutbox({
 
   /** A new message from the person; returns its pending item. */
   function send(roomId, body) {
-    const item = { client_id: newClientId(), room: roomId, body, status: 'waiting', error: null, connection: 0 };
+    const item = { client_id: newClientId(), room: roomId, body, status: 'waiting', error: null, connection: 0, at: now() };
     store.pendingPut(item);
     transmit(item.client_id);
     return store.pending.get(item.client_id);
@@ -58,6 +60,12 @@ export function createOutbox({
 
   /** Stored: the message itself is in the store now. */
   function acknowledge(clientId) {
+    stopTimer(clientId);
+    store.pendingRemoved(clientId);
+  }
+
+  /** The person gave up on a send that failed: it goes, unsent. */
+  function discard(clientId) {
     stopTimer(clientId);
     store.pendingRemoved(clientId);
   }
@@ -97,6 +105,13 @@ export function createOutbox({
   store.on('room.removed', ({ roomId }) => {
     for (const item of store.pendingIn(roomId)) acknowledge(item.client_id);
   });
+  // Nor can sends kept from an earlier page to a room that is no longer in the list; say so.
+  store.on('rooms', () => {
+    if (!store.roomsLoaded) return;
+    const stranded = [...store.pending.values()].filter((item) => !store.rooms.has(item.room));
+    for (const item of stranded) acknowledge(item.client_id);
+    if (stranded.length) store.toast(notSentText(stranded.length));
+  });
 
-  return { send, retry: transmit, acknowledge, fail, connectionLost, flush };
+  return { send, retry: transmit, discard, acknowledge, fail, connectionLost, flush };
 }

@@ -1,12 +1,19 @@
 // One WebSocket per tab, authenticated by the session cookie, that comes back after any failure.
 // The WebSocket constructor, timers and clock are passed in (the page's own, or fakes under Node);
 // the page's online/pagehide/pageshow events call reconnectNow(), stop() and resume().
+//
+// Coming back: retries back off (jittered, exponential: sync.reconnectDelay) so that a dead server
+// is not hammered, but a server that returns is noticed at once: while disconnected, a cheap probe
+// (`probe()`, the page's GET /healthz) runs every PROBE_EVERY_MS, and when it answers after having
+// failed, the socket reconnects without waiting out the backoff. The page also calls
+// reconnectNow() when the browser goes online and when the tab comes back into view.
 
 import { pingFrame } from './protocol.js';
 import { reconnectDelay } from './sync.js';
 
 const HEARTBEAT_MS = 20000; // ping after this long without hearing from the server...
 const PONG_TIMEOUT_MS = 8000; // ...and give the socket up if nothing comes back in time
+export const PROBE_EVERY_MS = 1000; // while disconnected: is the server back?
 const OPEN = 1; // WebSocket.OPEN
 export const CLOSE_UNAUTHENTICATED = 4401;
 
@@ -14,13 +21,13 @@ export class ChatSocket {
   /**
    * `createWebSocket(url)` opens a socket. Handlers: onFrame(frame) for every frame but pong
    * (`hello` after each (re)connect included), onState('connecting' | 'online' | 'offline'),
-   * onUnauthenticated().
+   * onUnauthenticated(). `probe()` resolves true when the server answers (none: no probing).
    */
   constructor({
-    url, createWebSocket, onFrame, onState, onUnauthenticated,
+    url, createWebSocket, onFrame, onState, onUnauthenticated, probe = null,
     timers = globalThis, now = Date.now, random = Math.random,
   }) {
-    Object.assign(this, { url, createWebSocket, onFrame, onState, onUnauthenticated, timers, now, random });
+    Object.assign(this, { url, createWebSocket, onFrame, onState, onUnauthenticated, probe, timers, now, random });
     this.ws = null;
     this.ready = false; // the current socket said hello
     this.attempt = 0;
@@ -28,6 +35,9 @@ export class ChatSocket {
     this.stopped = false;
     this.lastHeard = 0;
     this.retryTimer = null;
+    this.probeTimer = null;
+    this.probing = false; // a probe is on its way
+    this.probeFailed = false; // a probe failed since the last attempt to connect: the server was down
   }
 
   start() {
@@ -39,6 +49,7 @@ export class ChatSocket {
   /** Leaving the page closes the socket on purpose: not a failure to report. */
   stop() {
     this.stopped = true;
+    this.stopProbing();
     if (this.ws) this.ws.close(1000);
   }
 
@@ -52,6 +63,7 @@ export class ChatSocket {
   connect() {
     this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.probeFailed = false;
     const ws = this.createWebSocket(this.url);
     this.ws = ws;
     this.onState('connecting');
@@ -73,6 +85,7 @@ export class ChatSocket {
       this.ready = true;
       this.attempt = 0;
       this.connection += 1;
+      this.stopProbing();
       this.onState('online');
     }
     this.onFrame(frame);
@@ -84,6 +97,7 @@ export class ChatSocket {
     this.ready = false;
     if (this.stopped) return;
     if (event.code === CLOSE_UNAUTHENTICATED) {
+      this.stopProbing();
       this.onUnauthenticated();
       return;
     }
@@ -95,6 +109,34 @@ export class ChatSocket {
     this.attempt += 1;
     this.onState('offline');
     this.retryTimer = this.timers.setTimeout(() => this.connect(), delay);
+    if (this.probe && this.probeTimer === null) {
+      this.probeTimer = this.timers.setInterval(() => this.runProbe(), PROBE_EVERY_MS);
+    }
+  }
+
+  stopProbing() {
+    this.timers.clearInterval(this.probeTimer);
+    this.probeTimer = null;
+  }
+
+  /**
+   * Ask whether the server answers, between attempts. An answer after a failure means it came
+   * back: connect now. Answers without a failure leave the backoff alone, so that a server whose
+   * HTTP works but whose sockets fail is not retried every second.
+   */
+  async runProbe() {
+    if (this.probing || this.ws || this.stopped) return;
+    this.probing = true;
+    let answered = false;
+    try {
+      answered = await this.probe();
+    } catch {
+      answered = false;
+    } finally {
+      this.probing = false;
+    }
+    if (!answered) this.probeFailed = true;
+    else if (this.probeFailed) this.reconnectNow();
   }
 
   /** Skip the wait: the browser came back online, or the person asked. */

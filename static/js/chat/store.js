@@ -11,14 +11,19 @@
 //   current {previousId, roomId, history}  the open room; history: 'push', 'replace' or 'none' for the URL
 //   timeline {roomId}           the room's first page arrived: show it whole
 //   message.received {roomId, message}  any message taken in, repeats included (the outbox acks by it)
+//   message.incoming {roomId, message}  someone else's message newer than any this tab counted (notifications)
 //   message.added {roomId, message}     message.removed {roomId, messageId}
 //   messages.older {roomId, messages}   older history, new to this tab, oldest first
-//   history {roomId}            loading flags or whether older history exists
+//   history {roomId}            loading flags, a failed load, or whether older history exists
+//   marker {roomId}             the "New" line (room.unreadFromId) moved in the room on show; a
+//                               whole timeline (current, timeline) reads room.unreadFromId itself
 //   notice {roomId, notice}     members {roomId}     typing {roomId}
 //   pending {roomId, clientId}  a pending send was added, changed or resolved
+//   draft {roomId}              the composer's text for a room changed
 //   read.due {roomId}           the person has seen messages the server does not know they read
 //   connection   visibility   panel   me   toast {text}
 
+import { firstUnreadId } from './dividers.js';
 import { RoomRules } from './rules.js';
 
 export const TYPING_SHOWN_MS = 4000; // a typing notice lasts this long unless renewed
@@ -58,6 +63,7 @@ class RoomState {
     this.hasOlder = false;
     this.oldestId = null; // `before` cursor for older history
     this.loadingOlder = false;
+    this.loadFailed = null; // 'first' or 'older' while a failed load waits for its retry
     this.syncedId = 0; // every message up to this id came from the API: the `after` cursor
     // Protocol version 2 numbers each room's changes (`seq`); the highest one seen without a gap
     // goes here, as the `since` cursor of rooms/{id}/changes/. Version 1 servers send none.
@@ -67,7 +73,10 @@ class RoomState {
     this.members = null; // user id -> Member, once loaded
     this.notices = []; // {kind, user, reason, afterId, at}: who joined or left, shown in the timeline
     this.typing = new Map(); // user id -> {user, until}
-    this.draft = '';
+    // The "New" line: what was unread when the person came to the room ({count, upToId}: the last
+    // `count` messages of others up to `upToId`), and the first of them once the messages are here.
+    this.unreadMark = null;
+    this.unreadFromId = null;
     this.knownSince = knownSince;
   }
 }
@@ -88,7 +97,9 @@ export class ChatStore extends Emitter {
     this.roomsLoaded = false;
     this.currentId = null;
     this.forgottenAt = new Map(); // room id -> when this tab dropped it
-    this.pending = new Map(); // client_id -> {client_id, room, body, status, error, connection}
+    this.early = []; // [room id, message] pushed before the first room list arrived: counted once it has
+    this.pending = new Map(); // client_id -> {client_id, room, body, status, error, connection, at}
+    this.drafts = new Map(); // room id -> the composer's text; kept apart from rooms, which come and go
     this.panel = null; // 'members', 'settings' or null
     this.connection = { state: 'connecting', everOnline: false };
   }
@@ -129,6 +140,11 @@ export class ChatStore extends Emitter {
 
   pendingIn(roomId) {
     return [...this.pending.values()].filter((item) => item.room === roomId);
+  }
+
+  /** The composer's unsent text for the room ('' for none). */
+  draft(roomId) {
+    return this.drafts.get(roomId) || '';
   }
 
   /** Who is typing in the room now (expired notices are dropped). */
@@ -184,6 +200,12 @@ export class ChatStore extends Emitter {
     this.order = [...this.order.filter((id) => !present.has(id) && this.rooms.has(id)), ...fresh.map((data) => data.id)];
     const firstLoad = !this.roomsLoaded;
     this.roomsLoaded = true;
+    // Pushed while the list was on its way: those newer than the list's previews are news.
+    for (const [roomId, message] of this.early.splice(0)) this.messageReceived(roomId, message);
+    if (firstLoad) {
+      // Drafts kept from an earlier visit to rooms this person is no longer in cannot be sent.
+      for (const roomId of [...this.drafts.keys()]) if (!this.rooms.has(roomId)) this.setDraft(roomId, '');
+    }
     this.emit('rooms');
     if (firstLoad) this.openRoom(this.currentId, { history: 'none' });
   }
@@ -228,6 +250,7 @@ export class ChatStore extends Emitter {
     this.rooms.delete(roomId);
     this.forgottenAt.set(roomId, this.now());
     this.order = this.order.filter((id) => id !== roomId);
+    this.setDraft(roomId, '');
     const wasCurrent = this.currentId === roomId;
     this.emit('room.removed', { roomId, name: room.data.name, reason, wasCurrent });
     if (wasCurrent) this.openRoom(null, { history: 'replace' });
@@ -244,23 +267,52 @@ export class ChatStore extends Emitter {
     const previousId = this.currentId;
     this.currentId = id;
     const room = this.currentRoom;
+    const previous = previousId !== id && this.room(previousId);
+    if (previous) previous.unreadMark = previous.unreadFromId = null; // seen: no "New" line next time
+    if (room) this.#markUnread(room);
     if (!room || (this.panel === 'settings' && !this.canManage(room))) this.setPanel(null);
     this.emit('current', { previousId, roomId: id, history });
     if (room && room.loaded && this.isViewing(room)) this.emit('read.due', { roomId: id });
   }
 
+  /** The person's unsent text for a room; '' forgets it. */
   setDraft(roomId, text) {
-    const room = this.room(roomId);
-    if (room) room.draft = text;
+    if (roomId === null || roomId === undefined || this.draft(roomId) === text) return;
+    if (text) this.drafts.set(roomId, text);
+    else this.drafts.delete(roomId);
+    this.emit('draft', { roomId });
+  }
+
+  /**
+   * Remember what is unread as the person comes to the room, before the read pointer moves:
+   * the "New" line goes before the first of those messages once they are loaded.
+   */
+  #markUnread(room) {
+    const count = room.data.unread_count || 0;
+    room.unreadMark = count ? { count, upToId: room.seenId } : null;
+    room.unreadFromId = null;
+    this.#placeMark(room);
+  }
+
+  #placeMark(room) {
+    if (room.unreadMark && room.loaded) {
+      room.unreadFromId = firstUnreadId(this.sortedMessages(room.id), room.unreadMark, this.me.id);
+    }
   }
 
   // --- Messages --------------------------------------------------------------
 
-  /** The newest page (or, with `older`, a page of older history) is on its way, or no longer. */
-  setLoading(roomId, loading, { older = false } = {}) {
+  /**
+   * The newest page (or, with `older`, a page of older history) is on its way, or no longer;
+   * `failed`: it did not arrive, and a retry is due (room.loadFailed says which, until then).
+   */
+  setLoading(roomId, loading, { older = false, failed = false } = {}) {
     const room = this.room(roomId);
     if (!room) return;
+    const kind = older ? 'older' : 'first';
     room[older ? 'loadingOlder' : 'loading'] = loading;
+    if (failed) room.loadFailed = kind;
+    else if (room.loadFailed === kind) room.loadFailed = null;
     this.emit('history', { roomId });
   }
 
@@ -270,9 +322,11 @@ export class ChatStore extends Emitter {
     if (!room) return;
     room.loading = false;
     room.loaded = true;
+    if (room.loadFailed === 'first') room.loadFailed = null;
     room.hasOlder = page.has_more;
     room.oldestId = page.results.length ? Math.min(...page.results.map((message) => message.id)) : null;
     this.#takeIn(room, page.results, { quiet: true });
+    this.#placeMark(room);
     this.emit('timeline', { roomId });
     if (this.isViewing(room)) this.emit('read.due', { roomId });
   }
@@ -307,7 +361,10 @@ export class ChatStore extends Emitter {
    */
   messageReceived(roomId, message, { quiet = false } = {}) {
     const room = this.room(roomId);
-    if (!room) return false;
+    if (!room) {
+      if (!this.roomsLoaded) this.early.push([roomId, message]);
+      return false;
+    }
     this.emit('message.received', { roomId, message });
     if ((room.loaded || room.loading) && !room.messages.has(message.id)) {
       room.messages.set(message.id, message);
@@ -320,6 +377,7 @@ export class ChatStore extends Emitter {
       this.typingStopped(roomId, message.author.id);
       if (this.isViewing(room)) this.emit('read.due', { roomId });
       else room.data.unread_count = (room.data.unread_count || 0) + 1;
+      this.emit('message.incoming', { roomId, message });
     }
     this.order = [roomId, ...this.order.filter((id) => id !== roomId)];
     this.emit('rooms');
@@ -450,7 +508,12 @@ export class ChatStore extends Emitter {
     this.visible = visible;
     this.emit('visibility', { visible });
     const room = this.currentRoom;
-    if (room && this.isViewing(room) && room.data.unread_count) this.emit('read.due', { roomId: room.id });
+    if (room && this.isViewing(room) && room.data.unread_count) {
+      // Back to a room where messages arrived unseen: the "New" line moves before the first of them.
+      this.#markUnread(room);
+      if (room.unreadFromId) this.emit('marker', { roomId: room.id });
+      this.emit('read.due', { roomId: room.id });
+    }
   }
 
   setPanel(name) {

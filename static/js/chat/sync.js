@@ -1,7 +1,9 @@
 // Keeping this tab level with the server, which is the record (docs/reliability.md): pushes are
 // best effort, so every (re)connect, and a tab coming back into view, fetches what was missed by id
 // (`rooms/{id}/messages/?after=<last id>`), and the store merges it by id. Also the other reads of
-// the page (the first page of a room, older history, members) and the reconnect backoff.
+// the page (the first page of a room, older history, members) and the reconnect backoff. A read of
+// the open room that fails for a passing reason (the server unreachable or restarting) is tried
+// again by itself: at once when the socket is back, else after a backoff. No "failed" state sticks.
 
 export const PAGE_SIZE = 50; // messages per history page
 export const CATCH_UP_PAGE = 200; // the API's largest page
@@ -18,11 +20,54 @@ export function reconnectDelay(attempt, random = Math.random) {
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
-/** `api(path, options)` as chat/http.js makes it; rejects with an error carrying `status`. */
-export function createSync({ store, api }) {
+/** A failure that goes away by itself: no answer (status 0), too many requests, the server's trouble. */
+export function isTransient(error) {
+  const status = error?.status;
+  return status === 0 || status === 429 || status >= 500;
+}
+
+/**
+ * `api(path, options)` as chat/http.js makes it; rejects with an error carrying `status`.
+ * `timers` and `random` pace the retries of failed reads.
+ */
+export function createSync({ store, api, timers = globalThis, random = Math.random }) {
   const firstPages = new Map(); // room id -> the request of its first page, while it runs
+  const retries = new Map(); // 'first' | 'older' | 'members' -> {roomId, attempt, timer}: a read to try again
   let running = null;
   let runAgain = false;
+
+  /** Try the open room's failed read `kind` again after a backoff (sooner if the socket comes back). */
+  function retryLater(kind, roomId) {
+    const previous = retries.get(kind);
+    const attempt = previous?.roomId === roomId ? previous.attempt + 1 : 0;
+    timers.clearTimeout(previous?.timer);
+    const timer = timers.setTimeout(() => retryNow(kind), reconnectDelay(attempt + 1, random));
+    retries.set(kind, { roomId, attempt, timer });
+  }
+
+  function retried(kind, roomId) {
+    const entry = retries.get(kind);
+    if (entry?.roomId !== roomId) return;
+    timers.clearTimeout(entry.timer);
+    retries.delete(kind);
+  }
+
+  /** Run a waiting retry now; one for a room no longer open is dropped (opening it reads it again). */
+  function retryNow(kind) {
+    const entry = retries.get(kind);
+    if (!entry) return;
+    timers.clearTimeout(entry.timer);
+    const room = store.currentRoom;
+    if (!room || room.id !== entry.roomId) {
+      retries.delete(kind);
+      return;
+    }
+    const quiet = () => {}; // a failure again schedules the next retry itself
+    if (kind === 'first' && !room.loaded) loadFirstPage(room.id).catch(quiet);
+    else if (kind === 'older') loadOlder(room.id);
+    else if (kind === 'members' && !room.members) loadMembers(room.id);
+    else retries.delete(kind);
+  }
 
   /** A request about one room; a 404 means this tab is no longer in it. */
   async function roomRequest(roomId, path, options) {
@@ -62,8 +107,11 @@ export function createSync({ store, api }) {
       store.setLoading(roomId, true);
       try {
         store.firstPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { limit: PAGE_SIZE } }));
+        retried('first', roomId);
       } catch (error) {
-        store.setLoading(roomId, false);
+        const transient = isTransient(error);
+        store.setLoading(roomId, false, { failed: transient });
+        if (transient) retryLater('first', roomId);
         throw error;
       }
     })().finally(() => firstPages.delete(roomId));
@@ -76,22 +124,28 @@ export function createSync({ store, api }) {
     const room = store.room(roomId);
     if (!room || !room.loaded || !room.hasOlder || room.loadingOlder || room.oldestId === null) return false;
     store.setLoading(roomId, true, { older: true });
+    let failed = false;
     try {
       store.olderPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { before: room.oldestId, limit: PAGE_SIZE } }));
+      retried('older', roomId);
       return true;
     } catch (error) {
-      store.toast(error.message);
+      failed = isTransient(error);
+      if (failed) retryLater('older', roomId);
+      else if (error.status !== 404) store.toast(error.message);
       return false;
     } finally {
-      store.setLoading(roomId, false, { older: true });
+      store.setLoading(roomId, false, { older: true, failed });
     }
   }
 
   async function loadMembers(roomId) {
     try {
       store.membersLoaded(roomId, await roomRequest(roomId, 'members/'));
+      retried('members', roomId);
     } catch (error) {
-      if (error.status !== 404) store.toast(error.message);
+      if (isTransient(error)) retryLater('members', roomId);
+      else if (error.status !== 404) store.toast(error.message);
     }
   }
 
@@ -136,12 +190,20 @@ export function createSync({ store, api }) {
     return running;
   }
 
-  // Opening a room loads what it shows.
+  // Opening a room loads what it shows; a passing failure is shown in the timeline and retried.
   store.on('current', ({ roomId }) => {
     const room = store.room(roomId);
     if (!room) return;
-    if (!room.loaded) loadFirstPage(roomId).catch((error) => store.toast(error.message));
+    if (!room.loaded) {
+      loadFirstPage(roomId).catch((error) => {
+        if (!isTransient(error) && error.status !== 404) store.toast(error.message);
+      });
+    }
     if (!room.members) loadMembers(roomId);
+  });
+  // The socket is back: so is the server, most likely. Waiting retries go now.
+  store.on('connection', ({ state }) => {
+    if (state === 'online') for (const kind of [...retries.keys()]) retryNow(kind);
   });
   // Pushes are best effort: coming back to the tab is a good moment to catch up by id.
   store.on('visibility', ({ visible }) => {

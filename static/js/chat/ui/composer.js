@@ -1,18 +1,16 @@
-// Writing: the composer (Enter sends, Shift+Enter adds a line; a draft per room) and the line
-// that says who else is typing.
+// Writing: the composer (Enter sends, Shift+Enter adds a line; a draft per room, kept by the store
+// as it is typed, so that switching rooms or reloading the page loses none) and the line that says
+// who else is typing.
 
 import { bodyError, typingText } from '../format.js';
 
 export function mountComposer({ store, commands, limits, el, finePointer, scrollToBottom }) {
   const { composer, input, error, typing } = el;
-  let shownRoomId = null; // the room whose draft the input holds
 
-  store.on('current', ({ roomId }) => {
-    store.setDraft(shownRoomId, input.value); // kept, also when the same room is opened again
-    shownRoomId = roomId;
+  store.on('current', () => {
     const room = store.currentRoom;
     if (!room) return;
-    input.value = room.draft;
+    input.value = store.draft(room.id);
     error.hidden = true;
     if (finePointer.matches) input.focus();
   });
@@ -25,6 +23,7 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
   });
   input.addEventListener('input', () => {
     error.hidden = true;
+    store.setDraft(store.currentId, input.value);
     commands.noteTyping(store.currentId, input.value);
   });
   composer.addEventListener('submit', (event) => {
@@ -39,7 +38,7 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
       return;
     }
     commands.sendMessage(room.id, body);
-    input.value = '';
+    input.value = ''; // the pending message holds the text now (and persist.js keeps it)
     store.setDraft(room.id, '');
     scrollToBottom();
   });

@@ -1,0 +1,51 @@
+// Desktop notifications of new messages while the tab is in the background. Which messages notify
+// is one rule, shouldNotify(); the Notification API is the page's (ui/notifications.js), passed in
+// as `show`, so that this runs under Node.
+
+import { notificationText } from './format.js';
+
+/**
+ * Whether `message` should raise a desktop notification, given `state`: {me, visible (the tab is
+ * in view), permission (the browser's: 'granted', 'denied' or 'default'), enabled (the person's
+ * setting)}. Version 1: every message of someone else while the tab is hidden.
+ */
+export function shouldNotify(message, { me, visible, permission, enabled }) {
+  return permission === 'granted' && enabled && !visible && message.author.id !== me.id;
+}
+
+/**
+ * Show a notification for the messages shouldNotify() allows: one per room, which the next
+ * replaces (its `tag` is the room's), counting what arrived since the tab was last in view. A burst
+ * (a catch-up after a reconnect brings many at once) makes one notification, not one per message.
+ * `settings()` gives {permission, enabled}; `show({roomId, tag, title, body})` returns a handle
+ * with close(), or null. Coming back to the tab closes them.
+ */
+export function createNotifier({ store, settings, show, queueTask = queueMicrotask }) {
+  const burst = new Map(); // room id -> the newest message of this burst
+  const unseen = new Map(); // room id -> messages notified since the tab was in view
+  const shown = new Map(); // room id -> handle
+
+  function flush() {
+    for (const [roomId, message] of burst) {
+      const room = store.room(roomId);
+      if (!room) continue;
+      const text = notificationText(room.data.name, unseen.get(roomId), message);
+      const handle = show({ roomId, tag: `room-${roomId}`, ...text });
+      if (handle) shown.set(roomId, handle);
+    }
+    burst.clear();
+  }
+
+  store.on('message.incoming', ({ roomId, message }) => {
+    if (!shouldNotify(message, { me: store.me, visible: store.visible, ...settings() })) return;
+    if (!burst.size) queueTask(flush);
+    burst.set(roomId, message);
+    unseen.set(roomId, (unseen.get(roomId) || 0) + 1);
+  });
+  store.on('visibility', ({ visible }) => {
+    if (!visible) return;
+    for (const handle of shown.values()) handle.close();
+    shown.clear();
+    unseen.clear();
+  });
+}

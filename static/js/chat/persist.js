@@ -1,0 +1,146 @@
+// Nothing typed is lost on a reload: the composer's draft of each room and the sends the server has
+// not acknowledged yet are kept in the browser's storage (localStorage), per signed-in user, and
+// come back when the page loads; the outbox then sends them again with their own client_id, so the
+// server stores each once. Storage is passed in (the page's localStorage, or a fake under Node);
+// when there is none, or it refuses a write (private mode, a full quota), the page works on and
+// `unsentWork()` says what would be lost by leaving.
+
+/**
+ * One user's corner of a Web Storage object (getItem, setItem, removeItem, key, length): every
+ * call is guarded, since access itself may throw. Keys: `chatroom:<user id>:<name>`.
+ */
+export class UserStorage {
+  constructor(storage, userId) {
+    this.storage = storage || null;
+    this.prefix = `chatroom:${userId}:`;
+  }
+
+  get(name) {
+    try {
+      return this.storage ? this.storage.getItem(this.prefix + name) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** False when the value could not be kept. */
+  set(name, value) {
+    if (!this.storage) return false;
+    try {
+      this.storage.setItem(this.prefix + name, value);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  remove(name) {
+    try {
+      this.storage?.removeItem(this.prefix + name);
+    } catch {
+      // Nothing kept, or nothing to reach: either way it is not there for the next page.
+    }
+  }
+
+  /** The names kept under `start` (e.g. 'draft:'), without the user's prefix. */
+  names(start = '') {
+    const names = [];
+    try {
+      for (let index = 0; index < (this.storage?.length || 0); index += 1) {
+        const key = this.storage.key(index);
+        if (key?.startsWith(this.prefix + start)) names.push(key.slice(this.prefix.length));
+      }
+    } catch {
+      return [];
+    }
+    return names;
+  }
+
+  /** Forget everything of this user (signing out on a shared computer). */
+  clear() {
+    for (const name of this.names()) this.remove(name);
+  }
+}
+
+const DRAFT = 'draft:';
+const OUTBOX = 'outbox:';
+
+/** A pending send as it was kept, or null when the stored value is not one (an older page's, a damaged one). */
+function parseKept(text) {
+  let item;
+  try {
+    item = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const valid = item && typeof item.client_id === 'string' && Number.isInteger(item.room)
+    && typeof item.body === 'string' && item.body.length > 0;
+  return valid ? item : null;
+}
+
+/**
+ * Keep the store's drafts and pending sends in `local` (a UserStorage) as they change.
+ * `restore()` puts what an earlier page kept into the store: call it once, before the socket starts.
+ */
+export function createPersistence({ store, local }) {
+  const unsaved = new Set(); // rooms whose latest draft the storage refused
+
+  function restore() {
+    for (const name of local.names(DRAFT)) {
+      const roomId = Number(name.slice(DRAFT.length));
+      const text = local.get(name);
+      if (Number.isInteger(roomId) && text) store.setDraft(roomId, text);
+      else local.remove(name);
+    }
+    const kept = [];
+    for (const name of local.names(OUTBOX)) {
+      const item = parseKept(local.get(name));
+      if (item) kept.push(item);
+      else local.remove(name);
+    }
+    // Sent again on the next connection, in the order they were written; a refused one stays
+    // refused until the person retries or discards it.
+    for (const item of kept.sort((a, b) => (a.at || 0) - (b.at || 0))) {
+      store.pendingPut({
+        client_id: item.client_id, room: item.room, body: item.body, at: item.at || 0,
+        status: item.status === 'failed' ? 'failed' : 'waiting', error: item.status === 'failed' ? item.error || null : null,
+        connection: 0,
+      });
+    }
+  }
+
+  function saveDraft(roomId) {
+    const text = store.draft(roomId);
+    if (!text) {
+      local.remove(DRAFT + roomId);
+      unsaved.delete(roomId);
+    } else if (local.set(DRAFT + roomId, text)) {
+      unsaved.delete(roomId);
+    } else {
+      unsaved.add(roomId);
+    }
+  }
+
+  function savePending(clientId) {
+    const item = store.pending.get(clientId);
+    if (!item) {
+      local.remove(OUTBOX + clientId);
+      return;
+    }
+    const { client_id: id, room, body, status, error, at } = item;
+    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, status, error, at }));
+  }
+
+  /**
+   * Whether leaving the page now would lose or strand something: a send not yet acknowledged (kept
+   * or not, it reaches nobody until the page is opened again), or a draft the storage did not keep.
+   */
+  function unsentWork() {
+    return store.pending.size > 0 || [...unsaved].some((roomId) => store.draft(roomId));
+  }
+
+  store.on('draft', ({ roomId }) => saveDraft(roomId));
+  store.on('pending', ({ clientId }) => savePending(clientId));
+
+  return { restore, unsentWork, clear: () => local.clear() };
+}
