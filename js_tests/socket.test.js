@@ -211,6 +211,23 @@ test('a server back after a long outage is noticed within a probe, not after the
   assert.equal(server.probes, probes); // connected: no more probing
 });
 
+test('a failed probe is remembered across a failed attempt: the server back just after one is noticed at once', async () => {
+  const { clock, socket, sockets, server, latest, run } = withServer();
+  socket.start();
+  latest().deliver(hello);
+  server.up = false;
+  latest().drop(1006);
+  while (server.probes === 0) await run(50); // the probe has seen the server down
+  await run(3000); // the backoff's next attempts come and fail
+  const attempts = sockets.length;
+  while (sockets.length === attempts) await run(50); // one more attempt fails, just now
+  server.up = true;
+  const back = clock.now();
+  const failed = sockets.length;
+  while (sockets.length === failed) await run(50);
+  assert.ok(clock.now() - back <= PROBE_EVERY_MS + 50, clock.now() - back);
+});
+
 test('a server whose HTTP answers while its sockets fail is retried at the backoff\'s pace only', async () => {
   const paced = withServer();
   paced.socket.start();

@@ -37,7 +37,7 @@ export class ChatSocket {
     this.retryTimer = null;
     this.probeTimer = null;
     this.probing = false; // a probe is on its way
-    this.probeFailed = false; // a probe failed since the last attempt to connect: the server was down
+    this.probeFailed = false; // a probe failed since the last hello: the server was down
   }
 
   start() {
@@ -63,7 +63,6 @@ export class ChatSocket {
   connect() {
     this.timers.clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.probeFailed = false;
     const ws = this.createWebSocket(this.url);
     this.ws = ws;
     this.onState('connecting');
@@ -85,6 +84,7 @@ export class ChatSocket {
       this.ready = true;
       this.attempt = 0;
       this.connection += 1;
+      this.probeFailed = false;
       this.stopProbing();
       this.onState('online');
     }
@@ -135,8 +135,13 @@ export class ChatSocket {
     } finally {
       this.probing = false;
     }
+    // A failure is remembered across attempts to connect (a failed attempt proves nothing the
+    // probe did not already know): the first answer after it, however the attempts went, connects.
     if (!answered) this.probeFailed = true;
-    else if (this.probeFailed) this.reconnectNow();
+    else if (this.probeFailed) {
+      this.probeFailed = false;
+      this.reconnectNow();
+    }
   }
 
   /** Skip the wait: the browser came back online, or the person asked. */
