@@ -3,6 +3,7 @@ from channels.db import database_sync_to_async
 from django.test import AsyncClient
 from django.urls import reverse
 
+from chatroom.testing.factories import MessageFactory
 from chatroom.testing.live import receive_until, run_action
 from chatroom.testing.seed import make_moderator, seed_chat
 from conftest import ws_connect
@@ -48,7 +49,7 @@ def test_search_and_filters(chat, moderator_client, query, expected):
 
 
 def test_filter_by_room(chat, moderator_client):
-    elsewhere = Message.objects.create(room=chat.other_room, author=chat.owner, body="elsewhere")
+    elsewhere = MessageFactory(room=chat.other_room, author=chat.owner, body="elsewhere")
     response = moderator_client.get(CHANGELIST, {"room": chat.other_room.id})
     assert [m.id for m in response.context["cl"].queryset] == [elsewhere.id]
     # The box keeps the other parameters when it is submitted.

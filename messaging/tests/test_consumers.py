@@ -65,6 +65,7 @@ async def test_hello_lists_the_users_rooms(make_user):
         "type": "hello",
         "user": {"id": alice.id, "username": "alice", "avatar": None, "date_joined": hello["user"]["date_joined"]},
         "rooms": [room.id],
+        "seqs": {str(room.id): 0},
     }
     await ws.disconnect()
 

@@ -30,9 +30,17 @@ def test_send_stores_then_publishes_after_commit(room, published, django_capture
             "date_joined": frame["message"]["author"]["date_joined"],
         },
         "body": "hello",
+        "html": "<p>hello</p>",
         "created_at": frame["message"]["created_at"],
         "client_id": "c-1",
+        "seq": 1,
+        "edited_at": None,
+        "reply_to": None,
+        "mentions": [],
+        "reactions": [],
+        "attachments": [],
     }
+    assert frame["seq"] == 1
     assert frame["message"]["created_at"].endswith("Z")
 
 
@@ -137,6 +145,7 @@ def test_delete_by_author_owner_or_admin(room, member, make_user, published, dja
         "type": "message.deleted",
         "room": room.id,
         "message_id": mine.id,
+        "seq": 2,
     }
     mine.refresh_from_db()
     assert mine.deleted_at is not None
