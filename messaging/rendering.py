@@ -138,7 +138,8 @@ LINK_REL = "nofollow noopener noreferrer"
 
 _cleaner = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
-    attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    # "*": none on every tag (ammonia would otherwise allow `lang` and `title` everywhere).
+    attributes={"*": set(), **{tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}},
     attribute_filter=_attribute_filter,
     url_schemes=set(_LINK_SCHEMES),
     link_rel=LINK_REL,
