@@ -46,9 +46,7 @@ def message_changes(*, room_id: int, since: int, limit: int) -> tuple[int, list[
     seq = Room.objects.filter(pk=room_id).values_list("seq", flat=True).first()
     if seq is None:
         raise NotFound("No such room.")
-    rows = list(
-        messages_shown().filter(room_id=room_id, seq__gt=since, seq__lte=seq).order_by("seq")[: limit + 1]
-    )
+    rows = list(messages_shown().filter(room_id=room_id, seq__gt=since, seq__lte=seq).order_by("seq")[: limit + 1])
     return seq, rows[:limit], len(rows) > limit
 
 

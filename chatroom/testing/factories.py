@@ -1,8 +1,8 @@
 """factory_boy factories for the chat's models: the shortest way to a user, a room, a member or a message."""
 
 import factory
-from django.db.models import F
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db.models import F
 
 from accounts.models import User
 from messaging.models import Message

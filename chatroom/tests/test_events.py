@@ -236,7 +236,11 @@ def test_message_edit(run, room, member):
     message = messaging.message_send(author=member, room_id=room.id, body="helo").message
     events = run(messaging.message_edit, author=member, room_id=room.id, message_id=message.id, body="hello")
     assert events == [
-        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_updated(seq=2, message=message_data(message.id)))
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_updated(seq=2, message=message_data(message.id)),
+        )
     ]
     assert events[0][2]["message"]["body"] == "hello" and events[0][2]["message"]["edited_at"] is not None
     # The same body again is no change: no seq, no push.
@@ -248,13 +252,21 @@ def test_reaction_add_and_remove(run, room, member):
     kwargs = {"user": member, "room_id": room.id, "message_id": message.id, "emoji": "👍"}
     events = run(messaging.reaction_add, **kwargs)
     assert events == [
-        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_updated(seq=2, message=message_data(message.id)))
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_updated(seq=2, message=message_data(message.id)),
+        )
     ]
     assert events[0][2]["message"]["reactions"] == [{"emoji": "👍", "count": 1, "user_ids": [member.id]}]
     assert run(messaging.reaction_add, **kwargs) == []  # already reacted: no change
     events = run(messaging.reaction_remove, **kwargs)
     assert events == [
-        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_updated(seq=3, message=message_data(message.id)))
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_updated(seq=3, message=message_data(message.id)),
+        )
     ]
     assert events[0][2]["message"]["reactions"] == []
     assert run(messaging.reaction_remove, **kwargs) == []  # not reacted: no change

@@ -16,25 +16,37 @@ REL = f'rel="{LINK_REL}"'
     ("body", "html"),
     [
         ("*em* _em_ **strong** `code`", "<p><em>em</em> <em>em</em> <strong>strong</strong> <code>code</code></p>"),
-        ("```python\nprint('<b>')\n```", '<pre><code class="language-python">print(\'&lt;b&gt;\')\n</code></pre>'),
-        ("> quoted\n\n- one\n- two\n\n3. three", "<blockquote>\n<p>quoted</p>\n</blockquote>\n<ul>\n<li>one</li>\n"
-         '<li>two</li>\n</ul>\n<ol start="3">\n<li>three</li>\n</ol>'),
+        ("```python\nprint('<b>')\n```", "<pre><code class=\"language-python\">print('&lt;b&gt;')\n</code></pre>"),
+        (
+            "> quoted\n\n- one\n- two\n\n3. three",
+            "<blockquote>\n<p>quoted</p>\n</blockquote>\n<ul>\n<li>one</li>\n"
+            '<li>two</li>\n</ul>\n<ol start="3">\n<li>three</li>\n</ol>',
+        ),
         ("line one\nline two", "<p>line one<br>\nline two</p>"),
         # Raw HTML is text, shown as typed; so are entities.
-        ("<b>bold?</b> <script>x()</script> &amp;", "<p>&lt;b&gt;bold?&lt;/b&gt; &lt;script&gt;x()&lt;/script&gt; "
-         "&amp;amp;</p>"),
+        (
+            "<b>bold?</b> <script>x()</script> &amp;",
+            "<p>&lt;b&gt;bold?&lt;/b&gt; &lt;script&gt;x()&lt;/script&gt; &amp;amp;</p>",
+        ),
         # Outside the subset: headings, rules, images, indented code stay text.
         ("# title\n---", "<p># title<br>\n---</p>"),
         # Links: http(s) and mailto only, with rel; any other scheme is not a link and its source stays text.
-        ("see https://example.com/a?b=1", f'<p>see <a href="https://example.com/a?b=1" {REL}>https://example.com/a?b=1'
-         "</a></p>"),
+        (
+            "see https://example.com/a?b=1",
+            f'<p>see <a href="https://example.com/a?b=1" {REL}>https://example.com/a?b=1</a></p>',
+        ),
         ("www.example.com", f'<p><a href="http://www.example.com" {REL}>www.example.com</a></p>'),
         ("[docs](https://example.com)", f'<p><a href="https://example.com" {REL}>docs</a></p>'),
         ("mail me@example.com", f'<p>mail <a href="mailto:me@example.com" {REL}>me@example.com</a></p>'),
         ("[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"),
-        ("[x](JAVASCRIPT:alert(1)) <javascript:alert(1)>", "<p>[x](JAVASCRIPT:alert(1)) &lt;javascript:alert(1)&gt;</p>"),
-        ("[x](data:text/html,hi) [y](/relative) ftp://example.com", "<p>[x](data:text/html,hi) [y](/relative) "
-         "ftp://example.com</p>"),
+        (
+            "[x](JAVASCRIPT:alert(1)) <javascript:alert(1)>",
+            "<p>[x](JAVASCRIPT:alert(1)) &lt;javascript:alert(1)&gt;</p>",
+        ),
+        (
+            "[x](data:text/html,hi) [y](/relative) ftp://example.com",
+            "<p>[x](data:text/html,hi) [y](/relative) ftp://example.com</p>",
+        ),
     ],
 )
 def test_markdown_subset(body, html):
@@ -77,14 +89,60 @@ def test_a_mention_is_the_longest_member_name_the_run_starts_with():
 
 # Fragments that tempt a renderer into markup: Markdown, HTML, links of every scheme, mentions.
 FRAGMENTS = [
-    "*", "**", "_", "`", "```", "```js\n", "\n", "\n\n", "> ", "- ", "1. ", "[", "]", "(", ")", "<", ">", "&", '"', "'",
-    "!", "\\", "@", "@bob", "@a.b", "#", "|", "=", "~",
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:alert(1)'>x</a>",
-    "<svg onload=alert(1)>", "<iframe src=https://e.com>", "<style>*{}</style>", "<!-- c -->", "<span class=mention>",
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "&#106;avascript:alert(1)",
-    "vbscript:msgbox", "data:text/html;base64,PHNjcmlwdD4=", "https://example.com/", "http://x.y/\"onclick=\"a()",
-    "www.example.com", "mailto:a@b.c", "a@b.co", "ftp://f.example/", "[t](https://e.com \"title\")",
-    "[t](javascript:alert(1))", "<https://e.com>", "<javascript:alert(1)>", "![i](https://e.com/i.png)",
+    "*",
+    "**",
+    "_",
+    "`",
+    "```",
+    "```js\n",
+    "\n",
+    "\n\n",
+    "> ",
+    "- ",
+    "1. ",
+    "[",
+    "]",
+    "(",
+    ")",
+    "<",
+    ">",
+    "&",
+    '"',
+    "'",
+    "!",
+    "\\",
+    "@",
+    "@bob",
+    "@a.b",
+    "#",
+    "|",
+    "=",
+    "~",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<a href='javascript:alert(1)'>x</a>",
+    "<svg onload=alert(1)>",
+    "<iframe src=https://e.com>",
+    "<style>*{}</style>",
+    "<!-- c -->",
+    "<span class=mention>",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    "java\tscript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "vbscript:msgbox",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "https://example.com/",
+    'http://x.y/"onclick="a()',
+    "www.example.com",
+    "mailto:a@b.c",
+    "a@b.co",
+    "ftp://f.example/",
+    '[t](https://e.com "title")',
+    "[t](javascript:alert(1))",
+    "<https://e.com>",
+    "<javascript:alert(1)>",
+    "![i](https://e.com/i.png)",
 ]
 bodies = st.lists(st.sampled_from(FRAGMENTS) | st.text(max_size=8), max_size=30).map("".join)
 

@@ -235,7 +235,11 @@ def test_a_refused_change_leaves_no_hole(room, member, settings):
 def test_rooms_number_their_changes_apart(room, member):
     other = room_create(owner=member, name="other")
     results = services.message_send_many(
-        requests=[SendRequest(member, room.id, "a"), SendRequest(member, other.id, "b"), SendRequest(member, room.id, "c")]
+        requests=[
+            SendRequest(member, room.id, "a"),
+            SendRequest(member, other.id, "b"),
+            SendRequest(member, room.id, "c"),
+        ]
     )
     assert [r.message.seq for r in results] == [1, 1, 2]
     assert (seq_of(room), seq_of(other)) == (2, 1)
@@ -310,7 +314,7 @@ def test_mention_count_counts_messages_after_the_read_pointer_that_mention_the_m
     gone = services.message_send(author=room.owner, room_id=room.id, body="@member oops").message
     last = services.message_send(author=room.owner, room_id=room.id, body="@outsider @member").message
     assert first.mentions == [member.id] and last.mentions == [member.id]  # members only, once each
-    assert "@outsider" in last.html and 'data-user-id="%d"' % outsider.id not in last.html
+    assert "@outsider" in last.html and f'data-user-id="{outsider.id}"' not in last.html
     assert room_get_for_member(user=member, room_id=room.id).mention_count == 3  # not their own
     services.message_delete(actor=room.owner, room_id=room.id, message_id=gone.id)
     assert room_get_for_member(user=member, room_id=room.id).mention_count == 2  # not a deleted one
