@@ -118,13 +118,6 @@ def message_tombstone(message: Message) -> dict:
     return {"id": message.id, "room": message.room_id, "seq": message.seq, "deleted": True}
 
 
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="MessageOrTombstone",
-        serializers=[MessageSerializer, TombstoneSerializer],
-        resource_type_field_name=None,
-    )
-)
 class MessageChangeSerializer(MessageSerializer):
     """A message in its current state: a Message, or a tombstone once deleted."""
 
@@ -228,7 +221,18 @@ class ChangesQuerySerializer(serializers.Serializer):
         return min(value, CHANGES_MAX_LIMIT)
 
 
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="MessageOrTombstone",
+        serializers=[MessageSerializer, TombstoneSerializer],
+        resource_type_field_name=None,
+    )
+)
+class MessageOrTombstoneField(serializers.Field):
+    """A Message, or a tombstone once deleted: how the change log describes each entry (for the schema)."""
+
+
 class ChangesPageSerializer(serializers.Serializer):
     seq = serializers.IntegerField(help_text="The room's latest change number this answer covers.")
-    messages = MessageChangeSerializer(many=True)
+    messages = serializers.ListField(child=MessageOrTombstoneField())
     has_more = serializers.BooleanField()
