@@ -203,9 +203,10 @@ def test_reaction_refused(api, room, member, posted, make_user, settings):
     stranger = make_user("stranger")
     assert api.as_user(stranger).put(reaction_url(room, posted["id"], "👍")).status_code == 404
     assert api.as_user(member).put(reaction_url(room, posted["id"] + 100, "👍")).status_code == 404
-    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 1
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 2
     client = api.as_user(room.owner)
     assert client.put(reaction_url(room, posted["id"], "👍")).status_code == 200
+    assert client.delete(reaction_url(room, posted["id"], "👍")).status_code == 200
     limited = client.put(reaction_url(room, posted["id"], "🎉"))
     assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
 
