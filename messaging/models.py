@@ -65,6 +65,8 @@ class Reaction(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reactions")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions")
+    # Compared byte for byte: on MySQL/MariaDB the migration gives the column utf8mb4_bin,
+    # since the *_ci collations rank emoji equal (redo it if a migration alters this field).
     emoji = models.CharField(_("emoji"), max_length=32)
     # The change number at which this emoji last appeared on the message (count 0 -> 1):
     # emoji are listed in this order, and one that returns after falling to 0 goes last.

@@ -9,6 +9,24 @@ from django.db import migrations, models
 BATCH = 1000
 
 
+def emoji_compared_by_bytes(apps, schema_editor):
+    """
+    On MySQL and MariaDB, make Reaction.emoji compare byte for byte: their
+    utf8mb4 *_ci collations rank emoji as equal to one another (every character
+    beyond the BMP weighs the same in utf8mb4_unicode_ci), so the unique
+    (message, user, emoji) index would refuse a second, different emoji.
+    SQLite compares bytes already.
+    """
+    if schema_editor.connection.vendor != "mysql":
+        return
+    quote = schema_editor.quote_name
+    table = apps.get_model("messaging", "Reaction")._meta.db_table
+    schema_editor.execute(
+        f"ALTER TABLE {quote(table)} MODIFY {quote('emoji')} varchar(32) "
+        "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL"
+    )
+
+
 def number_and_render_existing_messages(apps, schema_editor):
     """
     Give each existing message its place in its room's change log (1, 2, ... in
@@ -143,6 +161,7 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reactions', to=settings.AUTH_USER_MODEL),
         ),
+        migrations.RunPython(emoji_compared_by_bytes, migrations.RunPython.noop, atomic=False),
         migrations.RunPython(number_and_render_existing_messages, migrations.RunPython.noop, elidable=True),
         migrations.AddConstraint(
             model_name='message',
