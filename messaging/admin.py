@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from messaging.models import Message
+from messaging.models import Message, MessageEdit, Reaction
 from messaging.services import message_delete
 from moderation.actions import ModerationAdminMixin, ReadOnlyRecordsMixin, moderate_each
 from moderation.filters import room_filter, user_filter
-from moderation.links import changelist_link, room_history_link
+from moderation.links import change_link, changelist_link, room_history_link
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -22,9 +22,45 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown beside their message, never added, changed or removed here."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MessageEditInline(ReadOnlyInline):
+    """Every earlier version of the body, oldest first: what the author wrote before each edit."""
+
+    model = MessageEdit
+    fields = ["body", "written_at", "replaced_at"]
+    readonly_fields = fields
+
+
+class ReactionInline(ReadOnlyInline):
+    model = Reaction
+    fields = ["emoji", "user", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+
 @admin.register(Message)
 class MessageAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
-    """Messages are the record: read-only here; moderation hides them through message_delete."""
+    """
+    Messages are the record: read-only here, with their earlier versions and
+    reactions; moderation deletes them through message_delete (a tombstone with
+    a new seq, pushed live), and never rewrites them.
+    """
 
     list_display = ["id", "created_at", "room_column", "author_column", "excerpt", "is_deleted", "context"]
     list_display_links = ["id"]
@@ -36,9 +72,28 @@ class MessageAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin)
     list_per_page = 100
     # A count of the whole table on every page is slow on a large one.
     show_full_result_count = False
-    fields = ["id", "room", "author", "body", "created_at", "client_id", "deleted_at", "context"]
+    fields = [
+        "id",
+        "room",
+        "author",
+        "body",
+        "html",
+        "mentions",
+        "reply_to_column",
+        "created_at",
+        "edited_at",
+        "client_id",
+        "deleted_at",
+        "seq",
+        "context",
+    ]
     readonly_fields = fields
+    inlines = [MessageEditInline, ReactionInline]
     actions = ["soft_delete"]
+
+    @admin.display(description=_("reply to"))
+    def reply_to_column(self, message: Message) -> str:
+        return change_link(message.reply_to)
 
     @admin.display(description=_("room"), ordering="room__name")
     def room_column(self, message: Message) -> str:

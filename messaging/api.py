@@ -1,16 +1,23 @@
-"""Messages REST API: history, send, delete, read pointer."""
+"""Messages REST API: history, the change log, send, edit, delete, reactions, read pointer."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from messaging import services
-from messaging.selectors import message_history
+from messaging.selectors import message_changes, message_history
 from messaging.serializers import (
+    CHANGES_DEFAULT_LIMIT,
+    CHANGES_MAX_LIMIT,
+    ChangesPageSerializer,
+    ChangesQuerySerializer,
+    MessageChangeSerializer,
+    MessageEditSerializer,
     MessageHistoryQuerySerializer,
     MessagePageSerializer,
     MessageSendSerializer,
     MessageSerializer,
+    ReactionInputSerializer,
     ReadSerializer,
 )
 from rooms.permissions import RoomScopedView
@@ -41,10 +48,62 @@ class MessageListView(RoomScopedView):
 
 
 class MessageDetailView(RoomScopedView):
+    @extend_schema(request=MessageEditSerializer, responses=MessageSerializer)
+    def patch(self, request, room_id, message_id):
+        serializer = MessageEditSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        result = services.message_edit(
+            author=request.user, room_id=room_id, message_id=message_id, **serializer.validated_data
+        )
+        return Response(result.data)
+
     @extend_schema(responses={204: None})
     def delete(self, request, room_id, message_id):
         services.message_delete(actor=request.user, room_id=room_id, message_id=message_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReactionView(RoomScopedView):
+    """The caller's reaction with one emoji (URL-encoded in the path) to one message."""
+
+    def _emoji(self, emoji: str) -> str:
+        serializer = ReactionInputSerializer(data={"emoji": emoji})
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data["emoji"]
+
+    @extend_schema(request=None, responses=MessageSerializer)
+    def put(self, request, room_id, message_id, emoji):
+        result = services.reaction_add(
+            user=request.user, room_id=room_id, message_id=message_id, emoji=self._emoji(emoji)
+        )
+        return Response(result.data)
+
+    @extend_schema(responses=MessageSerializer)
+    def delete(self, request, room_id, message_id, emoji):
+        result = services.reaction_remove(
+            user=request.user, room_id=room_id, message_id=message_id, emoji=self._emoji(emoji)
+        )
+        return Response(result.data)
+
+
+class ChangesView(RoomScopedView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", int, description="Changes after this seq (default 0: every message)."),
+            OpenApiParameter(
+                "limit",
+                int,
+                description=f"At most this many (default {CHANGES_DEFAULT_LIMIT}, capped at {CHANGES_MAX_LIMIT}).",
+            ),
+        ],
+        responses=ChangesPageSerializer,
+    )
+    def get(self, request, room_id):
+        query = ChangesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        seq, messages, has_more = message_changes(room_id=room_id, **query.validated_data)
+        data = MessageChangeSerializer(messages, many=True).data
+        return Response({"seq": seq, "messages": data, "has_more": has_more})
 
 
 class ReadView(RoomScopedView):

@@ -22,9 +22,25 @@ from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
 from chatroom.realtime.hub import get_hub
 from chatroom.realtime.presence import presence_connect, presence_disconnect
 from messaging.batching import get_batcher
-from messaging.serializers import MessageSendFrameSerializer, ReadFrameSerializer, RoomFrameSerializer
-from messaging.services import SendRequest, message_mark_read, typing_notify
-from rooms.selectors import room_ids_for_user
+from messaging.serializers import (
+    MessageEditFrameSerializer,
+    MessageFrameSerializer,
+    MessageSendFrameSerializer,
+    ReactionFrameSerializer,
+    ReadFrameSerializer,
+    RoomFrameSerializer,
+)
+from messaging.services import (
+    ChangeResult,
+    SendRequest,
+    message_delete,
+    message_edit,
+    message_mark_read,
+    reaction_add,
+    reaction_remove,
+    typing_notify,
+)
+from rooms.selectors import room_seqs_for_user
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("chatroom.security")
@@ -102,7 +118,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_data = UserSerializer(user).data
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
-        room_ids = await database_sync_to_async(room_ids_for_user)(user=user)
+        # Read before subscribing: a change committed in between is then either pushed
+        # or after the seq that hello reports, so the client's catch-up finds it.
+        seqs = await database_sync_to_async(room_seqs_for_user)(user=user)
         hub = await get_hub()
         # Counted and joined with no await between: concurrent handshakes cannot both slip under the cap.
         limit = settings.CHAT_MAX_SOCKETS_PER_USER
@@ -117,9 +135,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # Subscribe before hello so that nothing is missed, but hold what the hub pushes
         # meanwhile (another member's presence, a message) until hello is out: hello comes first.
         self.held = []
-        await self.hub.attach(self, room_ids)
+        await self.hub.attach(self, set(seqs))
         self.write_wire = self.scope.get("extensions", {}).get(WIRE_EXTENSION, {}).get("write")
-        await self.write(OutgoingFrame(encode_frame(protocol.hello(user=self.user_data, rooms=sorted(room_ids)))))
+        await self.write(OutgoingFrame(encode_frame(protocol.hello(user=self.user_data, seqs=seqs))))
         held, self.held = self.held, None
         for frame in held:
             await self.write(frame)
@@ -188,9 +206,42 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     @client_frame("message.send", MessageSendFrameSerializer)
     async def on_message_send(self, data: dict) -> None:
-        request = SendRequest(self.user, data["room"], data["body"], data["client_id"])
+        request = SendRequest(self.user, data["room"], data["body"], data["client_id"], data["reply_to"])
         result = await get_batcher().send(request)
         await self.send_frame(protocol.ack(client_id=data["client_id"], message=result.message_data()))
+
+    @client_frame("message.edit", MessageEditFrameSerializer)
+    async def on_message_edit(self, data: dict) -> None:
+        result = await database_sync_to_async(message_edit)(
+            author=self.user, room_id=data["room"], message_id=data["message_id"], body=data["body"]
+        )
+        await self.ack_change(data, result)
+
+    @client_frame("message.delete", MessageFrameSerializer)
+    async def on_message_delete(self, data: dict) -> None:
+        result = await database_sync_to_async(message_delete)(
+            actor=self.user, room_id=data["room"], message_id=data["message_id"]
+        )
+        await self.ack_change(data, result)
+
+    @client_frame("reaction.add", ReactionFrameSerializer)
+    async def on_reaction_add(self, data: dict) -> None:
+        result = await database_sync_to_async(reaction_add)(
+            user=self.user, room_id=data["room"], message_id=data["message_id"], emoji=data["emoji"]
+        )
+        await self.ack_change(data, result)
+
+    @client_frame("reaction.remove", ReactionFrameSerializer)
+    async def on_reaction_remove(self, data: dict) -> None:
+        result = await database_sync_to_async(reaction_remove)(
+            user=self.user, room_id=data["room"], message_id=data["message_id"], emoji=data["emoji"]
+        )
+        await self.ack_change(data, result)
+
+    async def ack_change(self, data: dict, result: ChangeResult) -> None:
+        """A frame that changes a message is acked only when it carried a client_id (PROTOCOL.md version 2)."""
+        if data["client_id"] is not None:
+            await self.send_frame(protocol.ack(client_id=data["client_id"], message=result.data))
 
     @client_frame("typing", RoomFrameSerializer)
     async def on_typing(self, data: dict) -> None:

@@ -1,8 +1,21 @@
 """Reads about messages."""
 
+from django.db.models import QuerySet
+
+from chatroom.exceptions import NotFound
 from messaging.models import Message
+from rooms.models import Room
 
 HISTORY_MAX_LIMIT = 200
+
+
+def messages_shown() -> QuerySet[Message]:
+    """
+    Messages with what their protocol object shows (author, the message each
+    answers and its author) in the same query: a page costs one query, never
+    one per message. Mentions and reactions are columns of the message.
+    """
+    return Message.objects.select_related("author", "reply_to__author")
 
 
 def message_history(*, room_id: int, before: int | None = None, after: int | None = None, limit: int = 50):
@@ -12,7 +25,7 @@ def message_history(*, room_id: int, before: int | None = None, after: int | Non
     `has_more` looks one row further in the direction of travel.
     """
     limit = min(limit, HISTORY_MAX_LIMIT)
-    visible = Message.objects.filter(room_id=room_id, deleted_at__isnull=True).select_related("author")
+    visible = messages_shown().filter(room_id=room_id, deleted_at__isnull=True)
     if after is not None:
         rows = list(visible.filter(id__gt=after).order_by("id")[: limit + 1])
         return rows[:limit], len(rows) > limit
@@ -20,6 +33,29 @@ def message_history(*, room_id: int, before: int | None = None, after: int | Non
         visible = visible.filter(id__lt=before)
     rows = list(visible.order_by("-id")[: limit + 1])
     return rows[:limit][::-1], len(rows) > limit
+
+
+def message_changes(*, room_id: int, since: int, limit: int) -> tuple[int, list[Message], bool]:
+    """
+    Return (the room's seq, messages, has_more): each message whose latest
+    change is after `since`, once, in its current state, by `seq`. The room's
+    seq is read first and bounds the messages, so that "current up to seq" holds
+    however many changes commit meanwhile: a message changed again after that
+    read shows up in the next call, under its new number.
+    """
+    seq = Room.objects.filter(pk=room_id).values_list("seq", flat=True).first()
+    if seq is None:
+        raise NotFound("No such room.")
+    rows = list(messages_shown().filter(room_id=room_id, seq__gt=since, seq__lte=seq).order_by("seq")[: limit + 1])
+    return seq, rows[:limit], len(rows) > limit
+
+
+def message_get(*, room_id: int, message_id: int) -> Message:
+    """An undeleted message of a room the caller was already checked into, or NotFound."""
+    message = messages_shown().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
+    if message is None:
+        raise NotFound("No such message.")
+    return message
 
 
 def room_history(*, room_id: int, around: int | None = None, limit: int = 200) -> list[Message]:

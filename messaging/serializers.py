@@ -1,3 +1,5 @@
+import emoji
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
@@ -6,16 +8,123 @@ from messaging.models import Message
 
 BODY_MAX_LENGTH = 4000
 CLIENT_ID_MAX_LENGTH = 64
+# A reply shows this much of the message it answers, in code points.
+EXCERPT_LENGTH = 200
+CHANGES_DEFAULT_LIMIT = 100
+CHANGES_MAX_LIMIT = 500
+
+
+class ReplyTargetSerializer(serializers.Serializer):
+    """The message a reply answers, as it is now: `{"id", "author", "excerpt"}`, or `{"id", "deleted": true}`."""
+
+    id = serializers.IntegerField()
+    author = UserSerializer(required=False)
+    excerpt = serializers.CharField(required=False)
+    deleted = serializers.BooleanField(required=False)
+
+
+class ReactionSerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    user_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """A file sent with a message (PROTOCOL.md version 2); uploads come with issue 13, so every list is empty."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["image", "file"])
+    name = serializers.CharField()
+    size = serializers.IntegerField()
+    content_type = serializers.CharField()
+    url = serializers.CharField()
+    thumbnail_url = serializers.CharField(allow_null=True)
+    width = serializers.IntegerField(allow_null=True)
+    height = serializers.IntegerField(allow_null=True)
+
+
+@extend_schema_field(ReplyTargetSerializer(allow_null=True))
+class ReplyField(serializers.Field):
+    """The reply object of a message, read from `reply_to` (select_related with its author by the selectors)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, message: Message):
+        if message.reply_to_id is None:
+            return None
+        target = message.reply_to
+        if target.deleted_at is not None:
+            return {"id": target.id, "deleted": True}
+        return {"id": target.id, "author": UserSerializer(target.author).data, "excerpt": target.body[:EXCERPT_LENGTH]}
+
+
+@extend_schema_field(ReactionSerializer(many=True))
+class ReactionsField(serializers.ReadOnlyField):
+    """Message.reaction_summary, already in the protocol's shape."""
+
+
+@extend_schema_field(AttachmentSerializer(many=True))
+class AttachmentsField(serializers.Field):
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, message: Message):
+        return []
 
 
 class MessageSerializer(serializers.ModelSerializer):
     author = UserSerializer(read_only=True)
     created_at = TimestampField(read_only=True)
+    edited_at = TimestampField(read_only=True)
+    reply_to = ReplyField()
+    mentions = serializers.ListField(child=serializers.IntegerField(), read_only=True)
+    reactions = ReactionsField(source="reaction_summary")
+    attachments = AttachmentsField()
 
     class Meta:
         model = Message
-        fields = ["id", "room", "author", "body", "created_at", "client_id"]
+        fields = [
+            "id",
+            "room",
+            "author",
+            "body",
+            "html",
+            "created_at",
+            "client_id",
+            "seq",
+            "edited_at",
+            "reply_to",
+            "mentions",
+            "reactions",
+            "attachments",
+        ]
         read_only_fields = fields
+
+
+class TombstoneSerializer(serializers.Serializer):
+    """A deleted message as the change log shows it: nothing of it but where it was and when it went."""
+
+    id = serializers.IntegerField()
+    room = serializers.IntegerField(source="room_id")
+    seq = serializers.IntegerField()
+    deleted = serializers.BooleanField()
+
+    def to_representation(self, message: Message) -> dict:
+        return message_tombstone(message)
+
+
+def message_tombstone(message: Message) -> dict:
+    return {"id": message.id, "room": message.room_id, "seq": message.seq, "deleted": True}
+
+
+class MessageChangeSerializer(MessageSerializer):
+    """A message in its current state: a Message, or a tombstone once deleted."""
+
+    def to_representation(self, message: Message) -> dict:
+        if message.deleted_at is not None:
+            return message_tombstone(message)
+        return super().to_representation(message)
 
 
 class MessageSendSerializer(serializers.Serializer):
@@ -23,6 +132,36 @@ class MessageSendSerializer(serializers.Serializer):
 
     body = StrictCharField(max_length=BODY_MAX_LENGTH)
     client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, default=None)
+    reply_to = StrictIntegerField(min_value=1, required=False, allow_null=True, default=None)
+
+
+class MessageEditSerializer(serializers.Serializer):
+    """A new body: the same rules as a send."""
+
+    body = StrictCharField(max_length=BODY_MAX_LENGTH)
+
+
+class EmojiField(StrictCharField):
+    """
+    One emoji, as the `emoji` package's is_emoji judges it, in its fully qualified
+    form: "❤" (without the variation selector) and "❤️" are the same reaction.
+    """
+
+    default_error_messages = {"not_emoji": "Must be a single emoji."}
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=32, trim_whitespace=False, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not emoji.is_emoji(value):
+            self.fail("not_emoji")
+        qualified = emoji.emojize(emoji.demojize(value))
+        return qualified if emoji.is_emoji(qualified) else value
+
+
+class ReactionInputSerializer(serializers.Serializer):
+    emoji = EmojiField()
 
 
 class RoomFrameSerializer(serializers.Serializer):
@@ -31,7 +170,22 @@ class RoomFrameSerializer(serializers.Serializer):
     room = StrictIntegerField(min_value=1)
 
 
+class MessageFrameSerializer(RoomFrameSerializer):
+    """A frame about one message of a room; `client_id`, when given, is echoed by the ack."""
+
+    message_id = StrictIntegerField(min_value=1)
+    client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, default=None)
+
+
 class MessageSendFrameSerializer(RoomFrameSerializer, MessageSendSerializer):
+    pass
+
+
+class MessageEditFrameSerializer(MessageFrameSerializer, MessageEditSerializer):
+    pass
+
+
+class ReactionFrameSerializer(MessageFrameSerializer, ReactionInputSerializer):
     pass
 
 
@@ -57,3 +211,28 @@ class MessageHistoryQuerySerializer(serializers.Serializer):
         if "before" in attrs and "after" in attrs:
             raise serializers.ValidationError("Give `before` or `after`, not both.")
         return attrs
+
+
+class ChangesQuerySerializer(serializers.Serializer):
+    since = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1, default=0)
+    limit = serializers.IntegerField(required=False, min_value=1, default=CHANGES_DEFAULT_LIMIT)
+
+    def validate_limit(self, value: int) -> int:
+        return min(value, CHANGES_MAX_LIMIT)
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="MessageOrTombstone",
+        serializers=[MessageSerializer, TombstoneSerializer],
+        resource_type_field_name=None,
+    )
+)
+class MessageOrTombstoneField(serializers.Field):
+    """A Message, or a tombstone once deleted: how the change log describes each entry (for the schema)."""
+
+
+class ChangesPageSerializer(serializers.Serializer):
+    seq = serializers.IntegerField(help_text="The room's latest change number this answer covers.")
+    messages = serializers.ListField(child=MessageOrTombstoneField())
+    has_more = serializers.BooleanField()

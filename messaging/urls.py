@@ -5,5 +5,11 @@ from messaging import api
 urlpatterns = [
     path("rooms/<id:room_id>/messages/", api.MessageListView.as_view(), name="message-list"),
     path("rooms/<id:room_id>/messages/<id:message_id>/", api.MessageDetailView.as_view(), name="message-detail"),
+    path(
+        "rooms/<id:room_id>/messages/<id:message_id>/reactions/<str:emoji>/",
+        api.ReactionView.as_view(),
+        name="message-reaction",
+    ),
+    path("rooms/<id:room_id>/changes/", api.ChangesView.as_view(), name="room-changes"),
     path("rooms/<id:room_id>/read/", api.ReadView.as_view(), name="room-read"),
 ]

@@ -18,6 +18,8 @@ MODERATOR_PERMISSIONS = [
     ("rooms", "view_membership"),
     ("rooms", "view_roomban"),
     ("messaging", "view_message"),
+    ("messaging", "view_messageedit"),
+    ("messaging", "view_reaction"),
 ]
 
 

@@ -20,6 +20,9 @@ class Room(models.Model):
     invite_code = models.CharField(_("invite code"), max_length=64, unique=True, default=new_invite_code)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="rooms")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The room's change log of messages (docs/PROTOCOL.md, "seq"): the number of its latest
+    # change. Taken under this row's lock in the change's own transaction (messaging.services).
+    seq = models.PositiveBigIntegerField(_("latest change number"), default=0)
 
     class Meta:
         ordering = ["-id"]

@@ -11,13 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Lower
 
 from chatroom.exceptions import Forbidden, NotFound, NotMember
 from chatroom.realtime.presence import online_user_ids
-from messaging.models import Message
+from messaging.models import Message, MessageMention
 from moderation.models import ModerationAction
 from moderation.selectors import user_may_moderate
 from rooms.models import Membership, Room
@@ -108,28 +107,25 @@ def room_lock(*, room_id: int) -> None:
     list(Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True))
 
 
-def rooms_lock_shared(*, room_ids: Iterable[int]) -> None:
-    """
-    Take a shared lock on the rooms' rows until the transaction ends, before
-    writing rows that refer to them (messaging.services: a batch of sends).
-    Writers to a room go on together; a deletion, which takes the exclusive
-    lock (room_lock), waits for them, or they wait for it and then find the
-    room gone. Without this InnoDB takes the shared lock only while checking
-    the new row's foreign key, after the row exists, and a deletion scanning
-    the room's messages can deadlock with it. SQLite writes one transaction
-    at a time, so needs nothing.
-    """
-    room_ids = sorted(set(room_ids))
-    if connection.vendor != "mysql" or not room_ids:
-        return
-    # Django's querysets lock only exclusively (FOR UPDATE) on MySQL: the ORM writes the query, this the lock.
-    sql, params = Room.objects.filter(pk__in=room_ids).order_by("pk").values_list("pk").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LOCK IN SHARE MODE", params)
+def room_seqs_for_user(*, user: "User") -> dict[int, int]:
+    """{room id: the room's latest change number} for each room of the user: what `hello` tells a socket."""
+    return dict(Membership.objects.filter(user=user).values_list("room_id", "room__seq"))
 
 
-def room_ids_for_user(*, user: "User") -> set[int]:
-    return set(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+def members_named(*, room_ids: Iterable[int], names: Iterable[str]) -> list[tuple[int, int, str]]:
+    """
+    (room id, user id, username) of the members of these rooms whose lower-cased
+    username is one of `names`: whom the `@name`s of a batch of messages may mention.
+    """
+    names = set(names)
+    if not names:
+        return []
+    return list(
+        Membership.objects.filter(room_id__in=set(room_ids))
+        .annotate(name=Lower("user__username"))
+        .filter(name__in=names)
+        .values_list("room_id", "user_id", "user__username")
+    )
 
 
 def room_latest_message_id(*, room_id: int) -> int:
@@ -154,6 +150,14 @@ def _memberships_with_room_state(*, user: "User") -> QuerySet[Membership]:
         .annotate(
             member_count=_count(Membership.objects.filter(room_id=OuterRef("room_id"))),
             unread_count=_count(visible.filter(id__gt=OuterRef("last_read_message_id")).exclude(author=user)),
+            mention_count=_count(
+                MessageMention.objects.filter(
+                    room_id=OuterRef("room_id"),
+                    user=user,
+                    message_id__gt=OuterRef("last_read_message_id"),
+                    message__deleted_at__isnull=True,
+                ).exclude(message__author=user)
+            ),
             last_message_id=Subquery(last.values("id")[:1]),
             last_activity=Greatest(Coalesce(Subquery(last.values("created_at")[:1]), "room__created_at"), "joined_at"),
         )
@@ -162,13 +166,14 @@ def _memberships_with_room_state(*, user: "User") -> QuerySet[Membership]:
 
 def _rooms_from(memberships: list[Membership]) -> list[Room]:
     last_ids = [m.last_message_id for m in memberships if m.last_message_id]
-    last_messages = Message.objects.select_related("author").in_bulk(last_ids)
+    last_messages = Message.objects.select_related("author", "reply_to__author").in_bulk(last_ids)
     rooms = []
     for membership in memberships:
         room = membership.room
         room.role = membership.role
         room.member_count = membership.member_count
         room.unread_count = membership.unread_count
+        room.mention_count = membership.mention_count
         room.last_message = last_messages.get(membership.last_message_id)
         rooms.append(room)
     return rooms

@@ -14,6 +14,7 @@ class RoomSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Membership.Role.choices, read_only=True)
     member_count = serializers.IntegerField(read_only=True)
     unread_count = serializers.IntegerField(read_only=True)
+    mention_count = serializers.IntegerField(read_only=True)
     last_message = MessageSerializer(read_only=True, allow_null=True)
     created_at = TimestampField(read_only=True)
 
@@ -31,6 +32,8 @@ class RoomSerializer(serializers.ModelSerializer):
             "unread_count",
             "last_message",
             "created_at",
+            "seq",
+            "mention_count",
         ]
         read_only_fields = fields
 

@@ -32,13 +32,62 @@ class UserData(TypedDict):
     date_joined: str
 
 
+class ReplyData(TypedDict):
+    """The message a reply answers, as it is now."""
+
+    id: int
+    author: UserData
+    excerpt: str  # the first 200 characters of its body
+
+
+class DeletedReplyData(TypedDict):
+    """The message a reply answers, since deleted."""
+
+    id: int
+    deleted: Literal[True]
+
+
+class ReactionData(TypedDict):
+    emoji: str
+    count: int
+    user_ids: list[int]  # in the order they reacted
+
+
+class AttachmentData(TypedDict):
+    id: int
+    kind: Literal["image", "file"]
+    name: str
+    size: int
+    content_type: str
+    url: str
+    thumbnail_url: str | None
+    width: int | None
+    height: int | None
+
+
 class MessageData(TypedDict):
     id: int
     room: int
     author: UserData
-    body: str
+    body: str  # the plain text as sent
+    html: str  # the body rendered and sanitised by the server: the only markup to show
     created_at: str
     client_id: str | None
+    seq: int  # the number of the message's latest change in its room
+    edited_at: str | None
+    reply_to: ReplyData | DeletedReplyData | None
+    mentions: list[int]
+    reactions: list[ReactionData]  # in the order each emoji was first used
+    attachments: list[AttachmentData]
+
+
+class TombstoneData(TypedDict):
+    """A deleted message: nothing of it but where it was and the number of its deletion."""
+
+    id: int
+    room: int
+    seq: int
+    deleted: Literal[True]
 
 
 class RoomData(TypedDict):
@@ -53,6 +102,8 @@ class RoomData(TypedDict):
     unread_count: int
     last_message: MessageData | None
     created_at: str
+    seq: int  # the room's latest change number
+    mention_count: int  # messages after the member's read pointer that mention them
 
 
 # --- Server frames ---------------------------------------------------------------
@@ -64,16 +115,26 @@ class HelloFrame(TypedDict):
     type: Literal["hello"]
     user: UserData
     rooms: list[int]
+    seqs: dict[str, int]  # room id (a JSON object key, so a string) -> the room's latest change number
 
 
 class AckFrame(TypedDict):
     type: Literal["ack"]
     client_id: str | None
-    message: MessageData
+    message: MessageData | TombstoneData  # a tombstone answers message.delete
 
 
 class MessageNewFrame(TypedDict):
     type: Literal["message.new"]
+    seq: int
+    message: MessageData
+
+
+class MessageUpdatedFrame(TypedDict):
+    """A message was edited or its reactions changed: replace it by id."""
+
+    type: Literal["message.updated"]
+    seq: int
     message: MessageData
 
 
@@ -81,6 +142,7 @@ class MessageDeletedFrame(TypedDict):
     type: Literal["message.deleted"]
     room: int
     message_id: int
+    seq: int
 
 
 class MemberJoinedFrame(TypedDict):
@@ -141,6 +203,7 @@ ServerFrame = (
     HelloFrame
     | AckFrame
     | MessageNewFrame
+    | MessageUpdatedFrame
     | MessageDeletedFrame
     | MemberJoinedFrame
     | MemberLeftFrame
@@ -158,6 +221,7 @@ FRAME_TYPES: dict[str, type] = {
     "hello": HelloFrame,
     "ack": AckFrame,
     "message.new": MessageNewFrame,
+    "message.updated": MessageUpdatedFrame,
     "message.deleted": MessageDeletedFrame,
     "member.joined": MemberJoinedFrame,
     "member.left": MemberLeftFrame,
@@ -171,20 +235,30 @@ FRAME_TYPES: dict[str, type] = {
 }
 
 
-def hello(*, user: UserData, rooms: list[int]) -> HelloFrame:
-    return {"type": "hello", "user": user, "rooms": rooms}
+def hello(*, user: UserData, seqs: dict[int, int]) -> HelloFrame:
+    """`hello` for a user in the rooms of `seqs` ({room id: latest change number})."""
+    return {
+        "type": "hello",
+        "user": user,
+        "rooms": sorted(seqs),
+        "seqs": {str(room_id): seq for room_id, seq in sorted(seqs.items())},
+    }
 
 
-def ack(*, client_id: str | None, message: MessageData) -> AckFrame:
+def ack(*, client_id: str | None, message: MessageData | TombstoneData) -> AckFrame:
     return {"type": "ack", "client_id": client_id, "message": message}
 
 
-def message_new(*, message: MessageData) -> MessageNewFrame:
-    return {"type": "message.new", "message": message}
+def message_new(*, seq: int, message: MessageData) -> MessageNewFrame:
+    return {"type": "message.new", "seq": seq, "message": message}
 
 
-def message_deleted(*, room: int, message_id: int) -> MessageDeletedFrame:
-    return {"type": "message.deleted", "room": room, "message_id": message_id}
+def message_updated(*, seq: int, message: MessageData) -> MessageUpdatedFrame:
+    return {"type": "message.updated", "seq": seq, "message": message}
+
+
+def message_deleted(*, room: int, message_id: int, seq: int) -> MessageDeletedFrame:
+    return {"type": "message.deleted", "room": room, "message_id": message_id, "seq": seq}
 
 
 def member_joined(*, room: int, user: UserData) -> MemberJoinedFrame:

@@ -2,9 +2,11 @@
 
 import factory
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db.models import F
 
 from accounts.models import User
 from messaging.models import Message
+from messaging.rendering import render
 from rooms.models import Membership, Room
 
 PASSWORD = "correct-horse-battery-staple"
@@ -51,7 +53,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class MessageFactory(factory.django.DjangoModelFactory):
-    """A stored message (no push): the author should be a member of the room."""
+    """
+    A stored message (no push, no mentions), numbered in its room's change log
+    as a send would be: the author should be a member of the room.
+    """
 
     class Meta:
         model = Message
@@ -59,3 +64,11 @@ class MessageFactory(factory.django.DjangoModelFactory):
     room = factory.SubFactory(RoomFactory)
     author = factory.SelfAttribute("room.owner")
     body = factory.Sequence(lambda n: f"message {n}")
+    html = factory.LazyAttribute(lambda message: render(message.body, {}).html)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        room = kwargs["room"]
+        Room.objects.filter(pk=room.pk).update(seq=F("seq") + 1)
+        kwargs["seq"] = room.seq = Room.objects.values_list("seq", flat=True).get(pk=room.pk)
+        return super()._create(model_class, *args, **kwargs)

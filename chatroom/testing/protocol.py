@@ -26,7 +26,13 @@ def schema_errors(value: Any, annotation: Any, path: str = "frame") -> list[str]
         (item,) = get_args(annotation)
         return [error for i, element in enumerate(value) for error in schema_errors(element, item, f"{path}[{i}]")]
     if origin is dict:
-        return [] if isinstance(value, dict) else [f"{path}: expected an object, got {value!r}"]
+        if not isinstance(value, dict):
+            return [f"{path}: expected an object, got {value!r}"]
+        key_type, value_type = get_args(annotation)
+        errors = []
+        for key, element in value.items():
+            errors += schema_errors(key, key_type, f"{path} key") + schema_errors(element, value_type, f"{path}.{key}")
+        return errors
     if is_typeddict(annotation):
         return _object_errors(value, annotation, path)
     if annotation is type(None):

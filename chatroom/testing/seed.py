@@ -1,4 +1,4 @@
-"""A seeded chat for the admin tests: rooms, members, messages, bans and a moderator."""
+"""A seeded chat for the admin tests: rooms, members, messages (numbered as the services would), bans, a moderator."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from chatroom.testing.factories import PASSWORD
 from messaging.models import Message
+from messaging.rendering import render
 from moderation.roles import MODERATOR_PERMISSIONS, MODERATORS_GROUP
 from rooms import services as room_services
 from rooms.models import Membership, Room, RoomBan
@@ -47,10 +48,17 @@ def seed_chat(*, members: int = 3, messages: int = 150) -> Chat:
     other_room = room_services.room_create(owner=owner, name="random")
     Membership.objects.bulk_create(Membership(room=room, user=person) for person in people)
     authors = [owner, *people]
+    bodies = [f"message {i}: <b>not bold</b>" for i in range(messages)]
     stored = Message.objects.bulk_create(
-        Message(room=room, author=authors[i % len(authors)], body=f"message {i}: <b>not bold</b>")
-        for i in range(messages)
+        Message(room=room, author=authors[i % len(authors)], body=body, html=render(body, {}).html, seq=i + 1)
+        for i, body in enumerate(bodies)
     )
-    Message.objects.filter(pk__in=[m.pk for m in stored[::10]]).update(deleted_at=timezone.now())
+    # Deletions are changes too: they take the numbers after the sends, as the services number them.
+    deleted = stored[::10]
+    for seq, message in enumerate(deleted, start=messages + 1):
+        message.deleted_at, message.seq = timezone.now(), seq
+    Message.objects.bulk_update(deleted, ["deleted_at", "seq"])
+    Room.objects.filter(pk=room.pk).update(seq=messages + len(deleted))
     RoomBan.objects.create(room=other_room, user=people[0], banned_by=owner)
+    room.refresh_from_db()
     return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=list(Message.objects.all()))

@@ -18,6 +18,7 @@ from chatroom.testing.seed import make_moderator
 from conftest import ws_connect
 from messaging import services as messaging
 from messaging.models import Message
+from messaging.selectors import messages_shown
 from messaging.serializers import MessageSerializer
 from moderation import services as moderation
 from rooms import services as rooms
@@ -187,21 +188,113 @@ def test_banning_a_non_member_and_unbanning_publish_nothing(run, room, make_user
 # --- messaging ------------------------------------------------------------------------
 
 
+def message_data(message_id) -> dict:
+    return MessageSerializer(messages_shown().get(pk=message_id)).data
+
+
 def test_message_send(run, room, member):
-    events = run(messaging.message_send, author=member, room_id=room.id, body="hello", client_id="c1")
+    events = run(messaging.message_send, author=member, room_id=room.id, body="hello @owner", client_id="c1")
     message = Message.objects.get()
     assert events == [
-        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_new(message=MessageSerializer(message).data))
+        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_new(seq=1, message=message_data(message.id)))
     ]
+    assert events[0][2]["message"]["mentions"] == [room.owner.id]
     # A repeated client_id is answered with the original and pushed again to nobody.
     assert run(messaging.message_send, author=member, room_id=room.id, body="hello", client_id="c1") == []
+
+
+def test_message_send_many_numbers_each_room_in_order(run, room, member, make_user):
+    other = rooms.room_create(owner=member, name="other")
+    requests = [
+        messaging.SendRequest(member, room.id, "a"),
+        messaging.SendRequest(member, other.id, "b"),
+        messaging.SendRequest(room.owner, room.id, "c"),
+    ]
+    events = run(messaging.message_send_many, requests=requests)
+    assert [(group, frame["seq"], frame["message"]["body"]) for group, _, frame in events] == [
+        (f"room.{room.id}", 1, "a"),
+        (f"room.{other.id}", 1, "b"),
+        (f"room.{room.id}", 2, "c"),
+    ]
+
+
+def test_message_send_as_a_reply(run, room, member):
+    original = messaging.message_send(author=room.owner, room_id=room.id, body="question?").message
+    events = run(messaging.message_send, author=member, room_id=room.id, body="answer", reply_to=original.id)
+    reply = Message.objects.get(reply_to=original)
+    assert events == [
+        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_new(seq=2, message=message_data(reply.id)))
+    ]
+    assert events[0][2]["message"]["reply_to"] == {
+        "id": original.id,
+        "author": user_data(room.owner),
+        "excerpt": "question?",
+    }
+
+
+def test_message_edit(run, room, member):
+    message = messaging.message_send(author=member, room_id=room.id, body="helo").message
+    events = run(messaging.message_edit, author=member, room_id=room.id, message_id=message.id, body="hello")
+    assert events == [
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_updated(seq=2, message=message_data(message.id)),
+        )
+    ]
+    assert events[0][2]["message"]["body"] == "hello" and events[0][2]["message"]["edited_at"] is not None
+    # The same body again is no change: no seq, no push.
+    assert run(messaging.message_edit, author=member, room_id=room.id, message_id=message.id, body="hello") == []
+
+
+def test_reaction_add_and_remove(run, room, member):
+    message = messaging.message_send(author=room.owner, room_id=room.id, body="react").message
+    kwargs = {"user": member, "room_id": room.id, "message_id": message.id, "emoji": "👍"}
+    events = run(messaging.reaction_add, **kwargs)
+    assert events == [
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_updated(seq=2, message=message_data(message.id)),
+        )
+    ]
+    assert events[0][2]["message"]["reactions"] == [{"emoji": "👍", "count": 1, "user_ids": [member.id]}]
+    assert run(messaging.reaction_add, **kwargs) == []  # already reacted: no change
+    events = run(messaging.reaction_remove, **kwargs)
+    assert events == [
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_updated(seq=3, message=message_data(message.id)),
+        )
+    ]
+    assert events[0][2]["message"]["reactions"] == []
+    assert run(messaging.reaction_remove, **kwargs) == []  # not reacted: no change
 
 
 def test_message_delete(run, room, member):
     message = messaging.message_send(author=member, room_id=room.id, body="oops").message
     events = run(messaging.message_delete, actor=member, room_id=room.id, message_id=message.id)
     assert events == [
-        (f"room.{room.id}", to_room_envelope(room.id), protocol.message_deleted(room=room.id, message_id=message.id))
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_deleted(room=room.id, message_id=message.id, seq=2),
+        )
+    ]
+
+
+def test_message_delete_by_staff(run, room, member):
+    message = messaging.message_send(author=member, room_id=room.id, body="spam").message
+    events = run(
+        messaging.message_delete, actor=make_moderator(), room_id=room.id, message_id=message.id, as_staff=True
+    )
+    assert events == [
+        (
+            f"room.{room.id}",
+            to_room_envelope(room.id),
+            protocol.message_deleted(room=room.id, message_id=message.id, seq=2),
+        )
     ]
 
 
@@ -271,14 +364,31 @@ async def test_hello_ack_pong_and_error_frames(room_async):
     owner, room = room_async
     ws = await ws_connect(owner)
     hello = await ws.receive_json_from()
-    assert hello == protocol.hello(user=await database_sync_to_async(user_data)(owner), rooms=[room.id])
+    assert hello == protocol.hello(user=await database_sync_to_async(user_data)(owner), seqs={room.id: 0})
+    assert hello["rooms"] == [room.id] and hello["seqs"] == {str(room.id): 0}
 
     await ws.send_json_to({"type": "message.send", "room": room.id, "body": "hi", "client_id": "c1"})
     frames = [await ws.receive_json_from(), await ws.receive_json_from()]
-    message = await database_sync_to_async(lambda: MessageSerializer(Message.objects.get()).data)()
+    message = await database_sync_to_async(lambda: message_data(Message.objects.get().id))()
     assert sorted(frames, key=lambda f: f["type"]) == [
         protocol.ack(client_id="c1", message=message),
-        protocol.message_new(message=message),
+        protocol.message_new(seq=1, message=message),
+    ]
+
+    # Changes to a message are acked when the frame has a client_id: with the message, or its tombstone.
+    change = {"room": room.id, "message_id": message["id"]}
+    await ws.send_json_to({"type": "message.edit", **change, "body": "hi!", "client_id": "e1"})
+    ack, updated = await ws.receive_json_from(), await ws.receive_json_from()
+    edited = await database_sync_to_async(message_data)(message["id"])
+    assert {ack["type"], updated["type"]} == {"ack", "message.updated"}
+    assert protocol.ack(client_id="e1", message=edited) in (ack, updated)
+    assert protocol.message_updated(seq=2, message=edited) in (ack, updated)
+    await ws.send_json_to({"type": "message.delete", **change, "client_id": "d1"})
+    frames = [await ws.receive_json_from(), await ws.receive_json_from()]
+    tombstone = {"id": message["id"], "room": room.id, "seq": 3, "deleted": True}
+    assert sorted(frames, key=lambda f: f["type"]) == [
+        protocol.ack(client_id="d1", message=tombstone),
+        protocol.message_deleted(room=room.id, message_id=message["id"], seq=3),
     ]
 
     await ws.send_json_to({"type": "ping"})

@@ -63,11 +63,11 @@ async def test_drop_room_unsubscribes_every_socket_from_a_deleted_room_after_its
     await hub.deliver(to_room(1, protocol.room_removed(room=1, reason="deleted"), drop_room=True)[1])
     assert len(first.pushed) == len(second.pushed) == 1  # the removal itself reaches everyone
     # Anything published to the room afterwards (a late push) reaches no socket.
-    await hub.deliver(to_room(1, protocol.message_deleted(room=1, message_id=5))[1])
+    await hub.deliver(to_room(1, protocol.message_deleted(room=1, message_id=5, seq=9))[1])
     assert len(first.pushed) == len(second.pushed) == 1
     assert first.room_ids == {2} and second.room_ids == set() and 1 not in hub.room_sockets
     assert hub.layer.discarded == ["room.1"]  # and the process no longer listens to it
-    await hub.deliver(to_room(2, protocol.message_deleted(room=2, message_id=6))[1])
+    await hub.deliver(to_room(2, protocol.message_deleted(room=2, message_id=6, seq=9))[1])
     assert len(first.pushed) == 2
 
 

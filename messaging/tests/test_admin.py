@@ -3,10 +3,12 @@ from channels.db import database_sync_to_async
 from django.test import AsyncClient
 from django.urls import reverse
 
+from chatroom.testing.factories import MessageFactory
 from chatroom.testing.live import receive_until, run_action
 from chatroom.testing.seed import make_moderator, seed_chat
 from conftest import ws_connect
 from messaging.models import Message
+from messaging.services import message_edit, reaction_add
 from moderation.models import ModerationAction
 
 CHANGELIST = reverse("admin:messaging_message_changelist")
@@ -48,7 +50,7 @@ def test_search_and_filters(chat, moderator_client, query, expected):
 
 
 def test_filter_by_room(chat, moderator_client):
-    elsewhere = Message.objects.create(room=chat.other_room, author=chat.owner, body="elsewhere")
+    elsewhere = MessageFactory(room=chat.other_room, author=chat.owner, body="elsewhere")
     response = moderator_client.get(CHANGELIST, {"room": chat.other_room.id})
     assert [m.id for m in response.context["cl"].queryset] == [elsewhere.id]
     # The box keeps the other parameters when it is submitted.
@@ -83,8 +85,10 @@ async def test_soft_delete_reaches_every_socket_in_the_room_and_is_logged():
     await run_action(client, CHANGELIST, "soft_delete", [m.id for m in victims], reason="spam")
 
     for ws in (owner_ws, member_ws):
-        deleted = {(await receive_until(ws, "message.deleted"))["message_id"] for _ in victims}
-        assert deleted == {m.id for m in victims}
+        frames = [await receive_until(ws, "message.deleted") for _ in victims]
+        assert {frame["message_id"] for frame in frames} == {m.id for m in victims}
+        # Each deletion is a change of the room's log: the numbers after the seeded ones.
+        assert sorted(frame["seq"] for frame in frames) == [chat.room.seq + 1, chat.room.seq + 2]
     rows = await database_sync_to_async(list)(ModerationAction.objects.order_by("message_id"))
     assert [(r.action, r.actor_id, r.authority, r.message_id, r.reason) for r in rows] == [
         ("message_delete", moderator.id, "staff", m.id, "spam") for m in victims
@@ -110,3 +114,23 @@ def test_a_moderator_without_the_moderate_permission_sees_no_action(chat, client
     victim = chat.messages[1]
     client.post(CHANGELIST, {"action": "soft_delete", "_selected_action": [victim.id], "apply": "1", "index": "0"})
     assert Message.objects.get(pk=victim.id).deleted_at is None
+
+
+def test_a_message_page_shows_its_earlier_versions_and_reactions_read_only(
+    chat, moderator_client, django_assert_max_num_queries
+):
+    message = next(m for m in chat.messages if m.deleted_at is None and m.author_id == chat.owner.id)
+    message_edit(author=chat.owner, room_id=chat.room.id, message_id=message.id, body="second **version**")
+    message_edit(author=chat.owner, room_id=chat.room.id, message_id=message.id, body="third version")
+    reaction_add(user=chat.members[0], room_id=chat.room.id, message_id=message.id, emoji="👍")
+    with django_assert_max_num_queries(12):
+        response = moderator_client.get(reverse("admin:messaging_message_change", args=[message.id]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    versions = list(response.context["inline_admin_formsets"][0].formset.queryset)
+    assert [v.body for v in versions] == [message.body, "second **version**"]
+    assert "second **version**" in page and "&lt;b&gt;not bold&lt;/b&gt;" in page  # bodies shown as text
+    assert "👍" in page and "member0" in page
+    for formset in response.context["inline_admin_formsets"]:
+        assert not formset.has_add_permission and not formset.has_change_permission
+        assert not formset.has_delete_permission

@@ -15,7 +15,7 @@ from chatroom.realtime.hub import Hub
 from conftest import HOST, ORIGIN, ws_connect
 from messaging.models import Message
 from rooms import services as room_services
-from rooms.models import Membership
+from rooms.models import Membership, Room
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,6 +65,7 @@ async def test_hello_lists_the_users_rooms(make_user):
         "type": "hello",
         "user": {"id": alice.id, "username": "alice", "avatar": None, "date_joined": hello["user"]["date_joined"]},
         "rooms": [room.id],
+        "seqs": {str(room.id): 0},
     }
     await ws.disconnect()
 
@@ -398,3 +399,163 @@ async def test_sends_are_rate_limited_per_user_across_sockets(chat, settings):
     assert error["code"] == "rate_limited" and error["client_id"] == "over" and error["retry_after_ms"] > 0
     assert await db(Message.objects.count)() == 3
     await a2.disconnect()
+
+
+# --- Version 2 frames ---------------------------------------------------------------------
+
+
+async def both(ws, first: str, second: str) -> list[dict]:
+    """The next two frames, of these types, in whichever order they come (an ack may pass the push)."""
+    frames = [await ws.receive_json_from(timeout=2), await ws.receive_json_from(timeout=2)]
+    frames.sort(key=lambda frame: frame["type"] != first)
+    assert [frame["type"] for frame in frames] == [first, second], frames
+    return frames
+
+
+async def sent_by(ws, room, body="original", **extra) -> dict:
+    """Send a message on `ws` and return it as acked."""
+    await ws.send_json_to({"type": "message.send", "room": room.id, "body": body, "client_id": body, **extra})
+    return (await receive_until(ws, "ack"))["message"]
+
+
+async def test_hello_carries_each_rooms_seq(chat, make_user):
+    alice, bob, room, a, b = chat
+    await sent_by(a, room)
+    await receive_until(b, "message.new")
+    other = await db(room_services.room_create)(owner=bob, name="quiet")
+    again = await ws_connect(bob)
+    hello = await again.receive_json_from()
+    assert hello["seqs"] == {str(room.id): 1, str(other.id): 0} and hello["rooms"] == sorted([room.id, other.id])
+    await again.disconnect()
+
+
+async def test_message_new_carries_its_seq_and_a_reply(chat):
+    alice, bob, room, a, b = chat
+    original = await sent_by(a, room)
+    await receive_until(b, "message.new")
+    await b.send_json_to(
+        {"type": "message.send", "room": room.id, "body": "re", "client_id": "r1", "reply_to": original["id"]}
+    )
+    new = await receive_until(a, "message.new")
+    assert new["seq"] == 2 == new["message"]["seq"]
+    assert new["message"]["reply_to"] == {"id": original["id"], "author": original["author"], "excerpt": "original"}
+    assert (await receive_until(b, "ack"))["message"] == new["message"]
+
+
+async def test_edit_is_pushed_to_the_room_and_acked_with_a_client_id(chat):
+    alice, bob, room, a, b = chat
+    original = await sent_by(a, room)
+    await receive_until(b, "message.new")
+    edit = {"type": "message.edit", "room": room.id, "message_id": original["id"], "body": "_better_"}
+    await a.send_json_to({**edit, "client_id": "e1"})
+    updated = await receive_until(b, "message.updated")
+    assert updated["seq"] == 2 and updated["message"]["html"] == "<p><em>better</em></p>"
+    assert await both(a, "ack", "message.updated") == [
+        {"type": "ack", "client_id": "e1", "message": updated["message"]},
+        updated,
+    ]
+    # Without a client_id, no ack: the push is the answer.
+    await a.send_json_to({**edit, "body": "best"})
+    assert (await a.receive_json_from(timeout=2))["type"] == "message.updated"
+    await a.send_json_to({"type": "ping"})
+    assert (await a.receive_json_from(timeout=2))["type"] == "pong"
+
+
+async def test_delete_is_acked_with_the_tombstone(chat):
+    alice, bob, room, a, b = chat
+    original = await sent_by(b, room)
+    await receive_until(a, "message.new")
+    await a.send_json_to({"type": "message.delete", "room": room.id, "message_id": original["id"], "client_id": "d1"})
+    tombstone = {"id": original["id"], "room": room.id, "seq": 2, "deleted": True}
+    assert await receive_until(a, "ack") == {"type": "ack", "client_id": "d1", "message": tombstone}
+    deleted = await receive_until(b, "message.deleted")
+    assert deleted == {"type": "message.deleted", "room": room.id, "message_id": original["id"], "seq": 2}
+
+
+async def test_reactions_over_the_socket(chat):
+    alice, bob, room, a, b = chat
+    original = await sent_by(a, room)
+    await receive_until(b, "message.new")
+    react = {"type": "reaction.add", "room": room.id, "message_id": original["id"], "emoji": "🎉", "client_id": "x1"}
+    await b.send_json_to(react)
+    updated = await receive_until(a, "message.updated")
+    assert updated["message"]["reactions"] == [{"emoji": "🎉", "count": 1, "user_ids": [bob.id]}]
+    ack, _ = await both(b, "ack", "message.updated")
+    assert ack["message"] == updated["message"]
+    await b.send_json_to(react)  # already there: acked, nothing pushed
+    assert (await receive_until(b, "ack"))["message"] == updated["message"]
+    assert await a.receive_nothing(timeout=0.3)
+    await b.send_json_to({**react, "type": "reaction.remove", "client_id": "x2"})
+    removed = await receive_until(a, "message.updated")
+    assert removed["seq"] == 3 and removed["message"]["reactions"] == []
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"type": "message.edit", "message_id": "ALICE", "body": "mine now"}, "forbidden"),
+        ({"type": "message.edit", "message_id": "GONE", "body": "x"}, "not_found"),
+        ({"type": "message.edit", "message_id": "UNKNOWN", "body": "x"}, "not_found"),
+        ({"type": "message.edit", "message_id": "BOB", "body": ""}, "invalid"),
+        ({"type": "message.edit", "message_id": "BOB"}, "invalid"),
+        ({"type": "message.edit", "message_id": "BOB", "body": "x", "room": "OTHER"}, "not_member"),
+        ({"type": "message.delete", "message_id": "ALICE"}, "forbidden"),
+        ({"type": "message.delete", "message_id": "GONE"}, "not_found"),
+        ({"type": "message.delete", "message_id": "1"}, "invalid"),
+        ({"type": "message.delete", "message_id": "BOB", "room": "OTHER"}, "not_member"),
+        ({"type": "reaction.add", "message_id": "ALICE", "emoji": "not one"}, "invalid"),
+        ({"type": "reaction.add", "message_id": "ALICE"}, "invalid"),
+        ({"type": "reaction.add", "message_id": "GONE", "emoji": "👍"}, "not_found"),
+        ({"type": "reaction.remove", "message_id": "UNKNOWN", "emoji": "👍"}, "not_found"),
+        ({"type": "reaction.remove", "message_id": "ALICE", "emoji": "👍", "room": "OTHER"}, "not_member"),
+        ({"type": "message.send", "body": "re", "reply_to": "GONE"}, "invalid"),
+        ({"type": "message.send", "body": "re", "reply_to": "ELSEWHERE"}, "invalid"),
+    ],
+)
+async def test_v2_frame_errors(chat, make_user, frame, code):
+    """Bob's frames, each refused with its error code; the socket stays open."""
+    alice, bob, room, a, b = chat
+    alices, bobs = await sent_by(a, room, "alice's"), await sent_by(b, room, "bob's")
+    gone = await sent_by(b, room, "gone")
+    await b.send_json_to({"type": "message.delete", "room": room.id, "message_id": gone["id"]})
+    await receive_until(b, "message.deleted")
+    other = await db(room_services.room_create)(owner=alice, name="alice only")
+    elsewhere = await sent_by(a, other, "elsewhere")
+    ids = {
+        "ALICE": alices["id"],
+        "BOB": bobs["id"],
+        "GONE": gone["id"],
+        "UNKNOWN": gone["id"] + 100,
+        "ELSEWHERE": elsewhere["id"],
+        "OTHER": other.id,
+        "1": "1",
+    }
+    frame = {"room": room.id, **frame, "client_id": "refused"}
+    sent = {
+        key: ids.get(value, value) if isinstance(value, str) and key != "body" else value
+        for key, value in frame.items()
+    }
+    seq_before = (await db(Room.objects.get)(pk=room.id)).seq
+    await b.send_json_to(sent)
+    error = await receive_until(b, "error")
+    assert (error["code"], error["client_id"]) == (code, "refused"), error
+    assert error["detail"]
+    assert (await db(Room.objects.get)(pk=room.id)).seq == seq_before
+    await b.send_json_to({"type": "ping"})
+    assert (await b.receive_json_from(timeout=2))["type"] == "pong"
+
+
+async def test_edits_and_reactions_are_rate_limited_with_sends(chat, settings):
+    alice, bob, room, a, b = chat
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 2
+    original = await sent_by(a, room)
+    await a.send_json_to({"type": "reaction.add", "room": room.id, "message_id": original["id"], "emoji": "👍"})
+    await receive_until(a, "message.updated")
+    for frame in (
+        {"type": "message.edit", "body": "again"},
+        {"type": "reaction.remove", "emoji": "👍"},
+        {"type": "message.delete"},
+    ):
+        await a.send_json_to({**frame, "room": room.id, "message_id": original["id"], "client_id": "over"})
+        error = await receive_until(a, "error")
+        assert error["code"] == "rate_limited" and error["retry_after_ms"] > 0, frame

@@ -38,8 +38,11 @@ def test_create_room_answers_room_object(room, owner):
         "unread_count",
         "last_message",
         "created_at",
+        "seq",
+        "mention_count",
     }
     assert room["role"] == "owner" and room["member_count"] == 1 and room["unread_count"] == 0
+    assert room["seq"] == 0 and room["mention_count"] == 0
     assert room["owner"]["id"] == owner.id and room["last_message"] is None and room["avatar"] is None
 
 
