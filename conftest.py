@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tickets import ticket_issue
 from chatroom.ratelimit import reset_memory_buckets
+from chatroom.realtime.presence import reset_memory_presence
 
 PASSWORD = "correct-horse-battery-staple"
 ORIGIN = (b"origin", b"http://127.0.0.1")
@@ -26,9 +27,10 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_shared_state():
-    """Every test starts with an empty cache, channel layer and rate-limit buckets."""
+    """Every test starts with an empty cache (and Redis), channel layer, rate-limit buckets and presence."""
     cache.clear()
     reset_memory_buckets()
+    reset_memory_presence()
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
