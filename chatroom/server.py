@@ -95,7 +95,8 @@ class ChatServer(Server):
     def listen_success(self, port):
         self.ports.append(port)
         super().listen_success(port)
-        get_presence()  # runs in the reactor's asyncio loop, where the consumers will run
+        # On the reactor's asyncio loop, where the consumers will run (not yet running here).
+        reactor.callLater(0, get_presence)
 
     def create_application(self, protocol, scope):
         if scope.get("type") == "websocket":

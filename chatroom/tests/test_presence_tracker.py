@@ -12,6 +12,7 @@ import logging
 import pytest
 import redis
 
+from chatroom.checks import check_presence_timing
 from chatroom.realtime import presence
 from chatroom.realtime.presence import PresenceTracker
 from chatroom.realtime.presence_store import Beat
@@ -184,3 +185,10 @@ class FlakyStore:
 
     def online(self, user_ids):
         return self.store.online(user_ids)
+
+
+def test_settings_that_would_take_live_workers_for_dead_are_refused(settings):
+    assert check_presence_timing(None) == []
+    settings.CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS = settings.CHAT_PRESENCE_HEARTBEAT_SECONDS
+    settings.CHAT_PRESENCE_GRACE_SECONDS = -1
+    assert [error.id for error in check_presence_timing(None)] == ["chatroom.E003", "chatroom.E004"]
