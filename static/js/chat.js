@@ -232,8 +232,8 @@ let syncAgain = false;
 
 /**
  * Bring this tab level with the database: the room list (membership, unread counts, previews),
- * then every loaded room's messages after the last one fetched. Runs on start and after every
- * hello; calls that arrive while one runs fold into one more pass.
+ * then every loaded room's messages after the last one fetched, and the open room's members.
+ * Runs on start and after every hello; calls that arrive while one runs fold into one more pass.
  */
 function fullSync() {
   if (syncing) {
@@ -249,6 +249,9 @@ function fullSync() {
         if (current && !current.loaded) await loadInitial(current).catch(unlessGone);
         for (const room of [...rooms.values()]) {
           if (room.loaded) await catchUp(room).catch(unlessGone);
+          // Presence frames sent while this tab was away are not replayed: read the members again.
+          if (room.members && room.id === currentId) await loadMembers(room);
+          else room.members = null;
         }
       } catch (error) {
         if (error.status !== 0) throw error;
