@@ -105,21 +105,20 @@ class PresenceTracker:
         self._queued = 0
         self._done = 0
         self._progress = asyncio.Condition()
-        self._tasks: list[asyncio.Task] = []
+        self._writer: asyncio.Task | None = None
+        self._beater: asyncio.Task | None = None
 
     def start(self) -> None:
         self._wake.set()  # register this worker (a Sync) at once, so that it sweeps from the start
-        self._tasks = [
-            asyncio.create_task(self._write_forever(), name="presence-writer"),
-            asyncio.create_task(self._beat_forever(), name="presence-heartbeat"),
-        ]
+        self._writer = asyncio.create_task(self._write_forever(), name="presence-writer")
+        self._beater = asyncio.create_task(self._beat_forever(), name="presence-heartbeat")
 
     async def stop(self) -> None:
-        # Cancel until done: Python 3.11's wait_for (inside redis-py) can swallow a cancellation.
-        while pending := [task for task in self._tasks if not task.done()]:
-            for task in pending:
-                task.cancel()
-            await asyncio.wait(pending, timeout=0.1)
+        """Stop the tasks, as a killed worker would: no Retire, the store keeps its sockets."""
+        tasks = [task for task in (self._writer, self._beater) if task is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # --- What consumers call: local, never waiting on the store ---------------------
 
@@ -146,8 +145,8 @@ class PresenceTracker:
 
     async def retire(self) -> None:
         """Withdraw this worker's sockets from the store (graceful shutdown): their users go offline after grace."""
-        for task in self._tasks[1:]:
-            task.cancel()  # no more heartbeats
+        if self._beater is not None:
+            self._beater.cancel()
         self.sockets.clear()
         self._enqueue(Retire(grace=settings.CHAT_PRESENCE_GRACE_SECONDS))
         await self.flush()
@@ -157,7 +156,13 @@ class PresenceTracker:
         self._queued += 1
         self._wake.set()
 
-    def _request_sweep(self) -> None:
+    def beat(self) -> None:
+        """Tell the store this worker is alive, and sweep (every heartbeat)."""
+        self._enqueue(Beat())
+        self.request_sweep()
+
+    def request_sweep(self) -> None:
+        """Have the writer sweep soon: drop dead workers' sockets, announce the offlines that are due."""
         if not self._sweep_queued:
             self._sweep_queued = True
             self._enqueue(Sweep(self.worker_timeout))
@@ -166,7 +171,12 @@ class PresenceTracker:
 
     async def _write_forever(self) -> None:
         retry = RETRY_SECONDS[0]
+        task = asyncio.current_task()
         while True:
+            if task.cancelling():
+                # A cancellation that Python 3.11's wait_for (inside redis-py) swallowed:
+                # honour it, or the loop that is closing waits for this task for ever.
+                raise asyncio.CancelledError
             await self._wake.wait()
             self._wake.clear()
             queued, self._queue = self._queue, []
@@ -248,7 +258,7 @@ class PresenceTracker:
                 if offline:
                     await self._announce_offline(offline)
                 if more:
-                    self._request_sweep()
+                    self.request_sweep()
 
     def _resync(self, reason: str) -> None:
         logger.warning("presence: %s; putting its sockets back", reason, extra={"event": "presence.resync"})
@@ -258,13 +268,12 @@ class PresenceTracker:
     def _sweep_at_deadline(self, grace: float) -> None:
         # This worker enforces the grace period it started; if it dies first, any
         # other worker's periodic sweep claims the offline instead.
-        asyncio.get_running_loop().call_later(grace + DEADLINE_SLACK_SECONDS, self._request_sweep)
+        asyncio.get_running_loop().call_later(grace + DEADLINE_SLACK_SECONDS, self.request_sweep)
 
     async def _beat_forever(self) -> None:
         while True:
             await asyncio.sleep(self.heartbeat)
-            self._enqueue(Beat())
-            self._request_sweep()
+            self.beat()
 
     # --- Announcements -------------------------------------------------------------
 

@@ -15,7 +15,6 @@ import redis
 from chatroom.checks import check_presence_timing
 from chatroom.realtime import presence
 from chatroom.realtime.presence import PresenceTracker
-from chatroom.realtime.presence_store import Beat
 
 # The tracker reaches the audience through database_sync_to_async, which checks the
 # thread's database connection: allowed, though the fake audience makes no query.
@@ -92,7 +91,7 @@ async def test_a_reconnect_within_the_grace_period_announces_nothing(trackers, p
     await asyncio.sleep(grace / 2)
     tracker.connect(user=user(7), room_ids={1})  # a page reload
     await asyncio.sleep(grace * 2)
-    tracker._request_sweep()
+    tracker.request_sweep()
     await tracker.flush()
     assert presence_frames(published) == [(1, 7, True)]
 
@@ -158,7 +157,7 @@ async def test_a_worker_taken_for_dead_puts_its_sockets_back(trackers, stores, p
     await sweeper.stop()
     assert sweeper.store.online([7]) == set()
     with caplog.at_level(logging.WARNING, logger="chatroom.realtime.presence"):
-        stalled._enqueue(Beat())  # its next heartbeat
+        stalled.beat()  # its next heartbeat
         await stalled.flush()
     assert presence_frames(published) == [(1, 7, True), (70, 7, False), (1, 7, True)]
     assert "presence.resync" in [getattr(record, "event", None) for record in caplog.records]

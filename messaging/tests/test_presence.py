@@ -38,7 +38,7 @@ async def settled(seconds: float) -> None:
     """Let `seconds` pass, then have every offline due by then announced and delivered."""
     await asyncio.sleep(seconds)
     presence = get_presence()
-    presence._request_sweep()
+    presence.request_sweep()
     await presence.flush()
     await asyncio.sleep(0.1)  # through the channel layer and the hub to the socket
 
