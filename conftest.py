@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from accounts.tickets import ticket_issue
 from chatroom.ratelimit import reset_memory_buckets
 from chatroom.realtime.events import Envelope
+from chatroom.realtime.presence import reset_memory_presence
 from chatroom.testing.factories import UserFactory
 from chatroom.testing.protocol import frame_schema_errors, schema_errors
 from chatroom.testing.seed import make_moderator, seed_chat
@@ -38,9 +39,10 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_shared_state():
-    """Every test starts with an empty cache, channel layer and rate-limit buckets."""
+    """Every test starts with an empty cache (and Redis), channel layer, rate-limit buckets and presence."""
     cache.clear()
     reset_memory_buckets()
+    reset_memory_presence()
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()

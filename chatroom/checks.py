@@ -1,4 +1,7 @@
-"""Deployment checks: outside debug, refuse settings that only work in one process, and placeholder secrets."""
+"""
+Deployment checks: outside debug, refuse single-process backends and placeholder
+secrets; always, refuse presence timings that cannot work.
+"""
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
@@ -100,4 +103,24 @@ def check_shared_backends(app_configs, **kwargs):
                 id="chatroom.E002",
             )
         )
+    return errors
+
+
+@register()
+def check_presence_timing(app_configs, **kwargs):
+    """A worker must beat several times within the timeout, or live workers are taken for dead."""
+    heartbeat = settings.CHAT_PRESENCE_HEARTBEAT_SECONDS
+    timeout = settings.CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS
+    errors = []
+    if heartbeat <= 0 or timeout < 2 * heartbeat:
+        errors.append(
+            Error(
+                f"CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS ({timeout:g}) must be at least twice "
+                f"CHAT_PRESENCE_HEARTBEAT_SECONDS ({heartbeat:g}), which must be positive.",
+                hint="A worker that misses one beat would have its users shown offline.",
+                id="chatroom.E005",
+            )
+        )
+    if settings.CHAT_PRESENCE_GRACE_SECONDS < 0:
+        errors.append(Error("CHAT_PRESENCE_GRACE_SECONDS must not be negative.", id="chatroom.E006"))
     return errors

@@ -14,7 +14,13 @@ and closes idle kept-alive HTTP connections (nginx would send new requests
 down them). It closes every WebSocket with 1001 (going away) so that clients
 reconnect at once to another worker, and gives the applications up to
 SHUTDOWN_GRACE_SECONDS to finish (consumers run their disconnect: presence,
-subscriptions) before daphne cancels the rest.
+subscriptions) before daphne cancels the rest. Then it withdraws its sockets
+from presence, so that their users who do not reconnect elsewhere go offline
+after the grace period, not after the worker timeout.
+
+Presence from the start. The worker starts its presence tracker as soon as it
+listens, so that it beats and sweeps (announces the offline of a killed
+worker's users) before any socket of its own opens.
 
 Prebuilt frames. WebSocket scopes carry the ASGI extension
 chatroom.realtime.frames.WIRE_EXTENSION: a `write(bytes)` that puts a frame built once
@@ -76,6 +82,7 @@ from twisted.web.http import HTTPChannel
 
 from chatroom.client_address import scope_client_address
 from chatroom.realtime.frames import WIRE_EXTENSION
+from chatroom.realtime.presence import get_presence, presence_retire
 
 # Named, not __name__: this module runs as __main__.
 logger = logging.getLogger("chatroom.server")
@@ -178,6 +185,8 @@ class ChatServer(Server):
     def listen_success(self, port):
         self.ports.append(port)
         super().listen_success(port)
+        # On the reactor's asyncio loop, where the consumers will run (not yet running here).
+        reactor.callLater(0, get_presence)
 
     def create_application(self, protocol, scope):
         self._resolve_client(protocol, scope)
@@ -263,8 +272,12 @@ class ChatServer(Server):
                 for details in self.connections.values()
                 if details.get("application_instance") is not None
             ):
-                return
+                break
             await asyncio.sleep(0.05)
+        try:
+            await asyncio.wait_for(presence_retire(), timeout=max(deadline - loop.time(), 1.0))
+        except Exception:
+            logger.warning("shutting down: presence not withdrawn; the worker timeout will", exc_info=True)
 
 
 class ChatCommandLineInterface(CommandLineInterface):

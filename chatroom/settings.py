@@ -124,6 +124,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Redis: channel layer and cache -----------------------------------------
 
 REDIS_URL = env("REDIS_URL", default="")
+# Keys of the cache, and of presence (chatroom.realtime.presence_store), start with this.
+CACHE_PREFIX = env("CACHE_PREFIX", default="chat")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -138,7 +140,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_PREFIX", default="chat"),
+            "KEY_PREFIX": CACHE_PREFIX,
         }
     }
 else:
@@ -146,7 +148,7 @@ else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # Tickets, presence counts and rate-limit buckets live here: LocMemCache's default
+            # Tickets and throttle buckets live here: LocMemCache's default
             # of 300 entries evicts them under a few hundred sockets (1,000 tickets: 745 lost).
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
@@ -260,6 +262,13 @@ CHAT_MAX_FRAME_BYTES = 64 * 1024
 # Unsent data a WebSocket may hold before the server closes it with 1013 (chatroom.server):
 # a client that stops reading must not pile up frames in the worker's memory.
 CHAT_WS_MAX_UNSENT_BYTES = env.int("CHAT_WS_MAX_UNSENT_BYTES", default=1024 * 1024)
+# Presence (chatroom.realtime.presence). A user's offline is announced this long after their
+# last socket closed; a socket opened meanwhile (a page reload) cancels it: no flicker.
+CHAT_PRESENCE_GRACE_SECONDS = env.float("CHAT_PRESENCE_GRACE_SECONDS", default=5.0)
+# Every worker says it is alive this often, and sweeps: it drops the sockets of workers silent
+# for the timeout (killed), whose users then go offline: within timeout + heartbeat (40 s).
+CHAT_PRESENCE_HEARTBEAT_SECONDS = env.float("CHAT_PRESENCE_HEARTBEAT_SECONDS", default=10.0)
+CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS = env.float("CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS", default=30.0)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 # ...declaring at most this many pixels a side and in all (judged before decoding: chatroom.images),

@@ -62,18 +62,23 @@ test('catch-up fetches every page after the last id the API gave, and merges pus
   assert.equal(store.room(10).syncedId, 950);
 });
 
-test('a full sync loads the list, the open room, and catches up every loaded room', async () => {
+test('a full sync loads the list, the open room, catches up every loaded room and reads its members again', async () => {
   const store = makeStore();
   const api = server(history(3));
   const sync = createSync({ store, api });
   store.openRoom(10, { history: 'none' }); // from the address, before the list is known
   await sync.fullSync();
+  await settle();
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3]);
+  store.membersLoaded(20, [member(bob)]); // another room's members, seen earlier
   api.calls.length = 0;
   await sync.fullSync();
+  // Presence frames missed while away are not replayed: the open room's members are read again,
+  // the others' forgotten until the room is opened.
   assert.deepEqual(api.calls.map((call) => [call.path, call.query]), [
-    ['rooms/', undefined], ['rooms/10/messages/', { after: 3, limit: CATCH_UP_PAGE }],
+    ['rooms/', undefined], ['rooms/10/messages/', { after: 3, limit: CATCH_UP_PAGE }], ['rooms/10/members/', undefined],
   ]);
+  assert.equal(store.room(20).members, null);
 });
 
 test('full syncs asked for while one runs fold into one more pass', async () => {

@@ -90,6 +90,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     hub = None
     held: list[OutgoingFrame] | None = None  # frames pushed before hello, written right after it
     write_wire = None  # the server's prebuilt-frame writer (chatroom.realtime.frames), when it offers one
+    presence_id: str | None = None  # this socket in the presence tracker
 
     async def dispatch(self, message):
         """
@@ -141,7 +142,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         held, self.held = self.held, None
         for frame in held:
             await self.write(frame)
-        await presence_connect(user=self.user_data, room_ids=set(self.room_ids))
+        self.presence_id = presence_connect(user=self.user_data, room_ids=set(self.room_ids))
 
     async def disconnect(self, code):
         await self.release()
@@ -162,12 +163,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if self.hub is None:
             return
         hub, self.hub = self.hub, None
-        room_ids = set(self.room_ids)
-        await hub.detach(self)
         try:
-            await presence_disconnect(user=self.user_data, room_ids=room_ids)
-        except Exception:
-            logger.warning("presence update for user %s failed", self.user_id, exc_info=True)
+            await hub.detach(self)
+        finally:
+            if self.presence_id is not None:
+                presence_disconnect(socket_id=self.presence_id)
 
     # --- Frames from the client ---------------------------------------------
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
 
+from accounts.models import User
+from accounts.serializers import UserSerializer
 from chatroom.exceptions import Forbidden, NotFound, NotMember
 from chatroom.realtime.presence import online_user_ids
 from messaging.models import Message, MessageMention
@@ -22,7 +24,7 @@ from moderation.selectors import user_may_moderate
 from rooms.models import Membership, Room
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    from chatroom.realtime.protocol import UserData
 
 
 def _memberships(*, user: "User", room_id: int) -> QuerySet[Membership]:
@@ -203,8 +205,22 @@ def member_list(*, room_id: int) -> list[Membership]:
 
 
 def with_presence(members: list[Membership]) -> list[Membership]:
-    """Set `online` on each membership: its user has an open socket on any worker."""
+    """Set `online` on each membership: its user is online on any worker (chatroom.realtime.presence)."""
     online = online_user_ids([member.user_id for member in members])
     for member in members:
         member.online = member.user_id in online
     return members
+
+
+def presence_audience(*, user_ids: Iterable[int]) -> dict[int, tuple["UserData", set[int]]]:
+    """
+    Each user as frames show them, and the rooms they are in now: whom their
+    `presence` frame goes to. The realtime kernel asks (RoomsConfig.ready
+    registers this) when an offline falls due, maybe on a worker that never
+    held their socket.
+    """
+    users = User.objects.filter(id__in=list(user_ids))
+    rooms: dict[int, set[int]] = {}
+    for user_id, room_id in Membership.objects.filter(user__in=users).values_list("user_id", "room_id"):
+        rooms.setdefault(user_id, set()).add(room_id)
+    return {user.id: (UserSerializer(user).data, rooms.get(user.id, set())) for user in users}

@@ -41,6 +41,11 @@ WORKER_SETTINGS = {
     # Registrations from one address across the whole session; low enough that the
     # throttle test can exhaust its own bucket quickly.
     "AUTH_THROTTLE_RATE": "50/min",
+    # Presence timings cut so that its tests last seconds, not minutes (production: 5, 10, 30):
+    # a killed worker's users go offline within timeout + heartbeat.
+    "CHAT_PRESENCE_GRACE_SECONDS": "1",
+    "CHAT_PRESENCE_HEARTBEAT_SECONDS": "0.5",
+    "CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS": "4",
 }
 
 

@@ -1,8 +1,8 @@
 """
 Faults on the production stack (docs/reliability.md): a worker killed, Redis
 restarted, the database down, a client that stops reading, a worker told to
-stop. Each test holds the server to docs/PROTOCOL.md under its fault: `ack`
-means stored, every send gets an answer, nothing is pushed that was not
+stop, presence after a worker is killed. Each test holds the server to
+docs/PROTOCOL.md under its fault: `ack` means stored, every send gets an answer, nothing is pushed that was not
 stored, and clients that recover by id (recovering_client.py) end up with
 every message exactly once, as the database has it.
 
@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
-from chat_client import arequest, register, room_with
+from chat_client import ChatSocket, arequest, register, room_with
 from fault_stack import FaultStack
 from recovering_client import RecoveringClient
+from stack import WORKER_SETTINGS
 
 PACE = 0.02  # seconds between two sends of one client: 50 a second each
 
@@ -349,3 +350,45 @@ async def test_sigterm_closes_sockets_with_going_away(stack):
         f"after SIGTERM; {total} messages, lost 0, stored twice 0"
     )
     await stop_all(clients)
+
+
+async def test_killed_workers_users_are_announced_offline_by_the_survivor(stack):
+    # Two users connected only to worker 1 (its own port: no reconnect elsewhere), one
+    # connected to both workers, and an observer on worker 2.
+    one, two = stack.worker_url(0), stack.worker_url(1)
+    watcher = await register(two, "watcher")
+    stranded = [await register(one, "stranded") for _ in range(2)]
+    straddler = await register(one, "straddler")
+    room = await room_with(two, watcher, *stranded, straddler)
+    observer = await ChatSocket.open(two, watcher)
+    sockets = [await ChatSocket.open(one, user) for user in stranded for _ in range(2)]
+    sockets += [await ChatSocket.open(one, straddler), await ChatSocket.open(two, straddler)]
+    await observer.wait_count(lambda f: f["type"] == "presence" and f["online"], 3)
+
+    killed_at = time.monotonic()
+    await asyncio.to_thread(stack.signal_worker(0, signal.SIGKILL).wait, 30)
+    offline = await observer.wait_count(lambda f: f["type"] == "presence" and not f["online"], 2, timeout=60)
+    announced_after = time.monotonic() - killed_at
+    assert {frame["user"]["id"] for frame in offline} == {user.id for user in stranded}
+    assert {frame["room"] for frame in offline} == {room["id"]}
+
+    # The straddler's socket on worker 2 keeps them online, through more sweeps.
+    heartbeat = float(WORKER_SETTINGS["CHAT_PRESENCE_HEARTBEAT_SECONDS"])
+    await asyncio.sleep(4 * heartbeat)
+    presence = [(f["user"]["id"], f["online"]) for f in observer.frames if f["type"] == "presence"]
+    assert sorted(presence) == sorted(
+        [(user.id, online) for user in stranded for online in (True, False)] + [(straddler.id, True)]
+    )
+    members = (await arequest(two, "GET", f"/api/rooms/{room['id']}/members/", token=watcher.access)).json()
+    assert {m["user"]["id"]: m["online"] for m in members} == {
+        watcher.id: True,
+        straddler.id: True,
+        **{user.id: False for user in stranded},
+    }
+    print(
+        f"\nFIGURES presence after SIGKILL: {len(stranded)} users connected only to the killed worker announced "
+        f"offline by the survivor {announced_after:.2f}s after the kill (worker timeout "
+        f"{WORKER_SETTINGS['CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS']}s, heartbeat {heartbeat:g}s); "
+        "the user with a socket on the survivor stayed online"
+    )
+    await asyncio.gather(*(socket.close() for socket in [*sockets, observer]))

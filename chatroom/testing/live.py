@@ -1,8 +1,12 @@
 """Drive the admin over HTTP as a moderator would, and watch what connected sockets receive."""
 
+import asyncio
+
 from channels.testing import WebsocketCommunicator
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import AsyncClient
+
+from chatroom.realtime.presence import get_presence
 
 # Generous: a slow machine must not fail a test; a passing test never waits this long.
 TIMEOUT = 5
@@ -36,3 +40,12 @@ async def run_action(client: AsyncClient, changelist_url: str, action: str, ids,
     done = await client.post(changelist_url, {**chosen, **fields, "apply": "1"})
     assert done.status_code == 302, done.content[:2000]
     assert done["Location"] == changelist_url
+
+
+async def presence_settled(seconds: float) -> None:
+    """Let `seconds` pass, then have every offline due by then announced and delivered."""
+    await asyncio.sleep(seconds)
+    presence = get_presence()
+    presence.request_sweep()
+    await presence.flush()
+    await asyncio.sleep(0.1)  # through the channel layer and the hub to the socket

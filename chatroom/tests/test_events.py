@@ -14,6 +14,7 @@ from channels.db import database_sync_to_async
 from accounts.serializers import UserSerializer
 from chatroom.realtime import protocol
 from chatroom.realtime.presence import presence_connect, presence_disconnect
+from chatroom.testing.live import presence_settled
 from chatroom.testing.seed import make_moderator
 from conftest import ws_connect
 from messaging import services as messaging
@@ -323,26 +324,42 @@ async def test_typing_notify(published, make_user):
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_presence_first_open_and_last_close(published, make_user):
+async def test_presence_first_open_and_last_close(published, make_user, settings):
+    settings.CHAT_PRESENCE_GRACE_SECONDS = 0.1
     user = await database_sync_to_async(make_user)("someone")
+    rooms_of_user = [await database_sync_to_async(rooms.room_create)(owner=user, name=name) for name in "ab"]
+    room_ids = {room.id for room in rooms_of_user}
     data = await database_sync_to_async(user_data)(user)
-    await presence_connect(user=data, room_ids={7, 8})
-    await presence_connect(user=data, room_ids={7, 8})
-    await presence_disconnect(user=data, room_ids={7, 8})
-    online = emitted(published)
-    assert sorted(online, key=lambda e: e[0]) == [
-        (
-            f"room.{room_id}",
-            to_room_envelope(room_id, exclude_user=user.id),
-            protocol.presence(room=room_id, user=data, online=True),
-        )
-        for room_id in (7, 8)
-    ]
     published.clear()
-    await presence_disconnect(user=data, room_ids={7})
-    assert emitted(published) == [
-        ("room.7", to_room_envelope(7, exclude_user=user.id), protocol.presence(room=7, user=data, online=False))
-    ]
+    first = presence_connect(user=data, room_ids=room_ids)
+    second = presence_connect(user=data, room_ids=room_ids)
+    presence_disconnect(socket_id=first)
+    await presence_settled(0.2)  # a socket is still open: one online, no offline
+    assert sorted(emitted(published), key=lambda e: e[0]) == sorted(
+        (
+            (
+                f"room.{room_id}",
+                to_room_envelope(room_id, exclude_user=user.id),
+                protocol.presence(room=room_id, user=data, online=True),
+            )
+            for room_id in room_ids
+        ),
+        key=lambda e: e[0],
+    )
+    published.clear()
+    presence_disconnect(socket_id=second)
+    await presence_settled(0.2)  # past the grace period
+    assert sorted(emitted(published), key=lambda e: e[0]) == sorted(
+        (
+            (
+                f"room.{room_id}",
+                to_room_envelope(room_id, exclude_user=user.id),
+                protocol.presence(room=room_id, user=data, online=False),
+            )
+            for room_id in room_ids
+        ),
+        key=lambda e: e[0],
+    )
 
 
 # --- moderation ------------------------------------------------------------------------

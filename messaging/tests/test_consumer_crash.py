@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from accounts.tickets import ticket_issue
 from chatroom.asgi import application
 from chatroom.realtime.hub import get_hub
+from chatroom.testing.live import presence_settled
 from conftest import HOST, ORIGIN
 from messaging.consumers import ChatConsumer
 from rooms.selectors import member_list
@@ -88,7 +89,8 @@ async def test_an_error_frame_that_cannot_be_written_does_not_crash_the_socket(m
     await ws.disconnect()
 
 
-async def test_a_socket_that_crashes_leaves_the_hub_and_goes_offline(make_user, monkeypatch):
+async def test_a_socket_that_crashes_leaves_the_hub_and_goes_offline(make_user, monkeypatch, settings):
+    settings.CHAT_PRESENCE_GRACE_SECONDS = 0.2
     user, other = await db(make_user)(), await db(make_user)()
     room = await db(room_create)(owner=user, name="r")
     ws = await open_socket(user)
@@ -105,6 +107,7 @@ async def test_a_socket_that_crashes_leaves_the_hub_and_goes_offline(make_user, 
         await ws.receive_output()
     # disconnect never ran (the application died), yet the socket is gone from the hub and from presence.
     assert user.id not in hub.user_sockets and room.id not in hub.room_sockets
+    await presence_settled(0.3)  # past the grace period
     assert [m.online for m in await db(member_list)(room_id=room.id)] == [False]
     # The user's next socket is counted from zero again.
     monkeypatch.undo()

@@ -257,18 +257,6 @@ async def test_read_frame_moves_the_pointer(chat):
     assert membership.last_read_message_id == message_id
 
 
-async def test_presence_on_first_open_and_last_close(chat):
-    alice, bob, room, a, b = chat
-    second = await connected(bob)
-    assert await a.receive_nothing(timeout=0.3)  # bob was online already
-    await second.disconnect()
-    assert await a.receive_nothing(timeout=0.3)
-    await b.disconnect()
-    offline = await receive_until(a, "presence")
-    assert offline == {"type": "presence", "room": room.id, "user": offline["user"], "online": False}
-    assert offline["user"]["id"] == bob.id
-
-
 # --- Membership changes reach open sockets at once ---------------------------------
 
 

@@ -410,6 +410,12 @@ export class ChatStore extends Emitter {
     this.emit('room', { roomId, roleChanged: false });
   }
 
+  /** What this tab knows of the room's members may be out of date (presence frames missed while away). */
+  membersStale(roomId) {
+    const room = this.room(roomId);
+    if (room) room.members = null; // fetched again when the room is opened
+  }
+
   memberUpdated(roomId, member) {
     const room = this.room(roomId);
     if (!room?.members) return;

@@ -161,7 +161,8 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
 
   /**
    * Bring this tab level with the database: the room list (membership, unread counts, previews),
-   * then every loaded room's messages after the last one fetched. Runs on start and after every
+   * then every loaded room's messages after the last one fetched, and the open room's members
+   * (presence frames sent while the tab was away are not replayed). Runs on start and after every
    * hello; calls that arrive while one runs fold into one more pass.
    */
   function fullSync() {
@@ -178,6 +179,8 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
           if (current && !current.loaded) await loadFirstPage(current.id).catch(unlessGone);
           for (const room of [...store.rooms.values()]) {
             if (room.loaded) await catchUp(room.id).catch(unlessGone);
+            if (room.members && room.id === store.currentRoom?.id) await loadMembers(room.id);
+            else if (room.members) store.membersStale(room.id);
           }
         } catch (error) {
           if (error.status !== 0) throw error;
