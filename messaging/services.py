@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.serializers import UserSerializer
+from chatroom import metrics
 from chatroom.exceptions import ChatError, Forbidden, Invalid, NotFound, NotMember, RateLimited
 from chatroom.ratelimit import send_bucket
 from chatroom.realtime import protocol
@@ -104,6 +105,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             for index, _ in to_insert:
                 results[index] = message_send_many(requests=[requests[index]])[0]
             return results
+        metrics.messages_stored.inc(len(inserted))
         for (index, message), data in zip(to_insert, inserted, strict=True):
             results[index] = SendResult(message, created=True, data=data)
     for index, request in enumerate(requests):
