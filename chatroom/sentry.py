@@ -20,10 +20,9 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from chatroom.logs import redact_secrets
 
 FILTERED = "[Filtered]"
-# A key whose value is withheld if its lower-cased name contains one of these.
+# A key whose value is withheld: one of these names, or a name that contains one of the parts.
+SECRET_KEYS = frozenset({"body", "text", "text_data", "html", "message_body"})
 SECRET_KEY_PARTS = (
-    "body",
-    "text",
     "password",
     "passwd",
     "token",
@@ -42,7 +41,7 @@ DROPPED_REQUEST_PARTS = ("data", "cookies")
 
 def is_secret_key(key: Any) -> bool:
     lowered = str(key).lower()
-    return any(part in lowered for part in SECRET_KEY_PARTS)
+    return lowered in SECRET_KEYS or any(part in lowered for part in SECRET_KEY_PARTS)
 
 
 def scrub(value: Any) -> Any:

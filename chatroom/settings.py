@@ -163,7 +163,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_SENTINELS = parse_sentinels(env.list("REDIS_SENTINELS", default=[]))
 REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="chat")
 REDIS_PASSWORD = env("REDIS_PASSWORD", default="")
-REDIS_URL = env("REDIS_URL", default=f"redis://{REDIS_SENTINEL_MASTER}/0" if REDIS_SENTINELS else "")
+REDIS_URL = env("REDIS_URL", default="") or (f"redis://{REDIS_SENTINEL_MASTER}/0" if REDIS_SENTINELS else "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {

@@ -24,11 +24,13 @@ from chatroom.realtime.events import Event, publish_now, publish_on_commit, to_r
 from messaging.models import Message
 from messaging.serializers import MessageSerializer
 from moderation.models import ModerationAction
-from moderation.services import moderation_record
+from moderation.services import moderation_forget_message_text, moderation_record
 from rooms.models import Membership
 from rooms.selectors import membership_acting, membership_get, membership_pairs
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
 
 
@@ -197,3 +199,42 @@ async def typing_notify(*, user: "User", room_id: int) -> None:
     if await cache.aadd(f"typing:{user.id}:{room_id}", 1, timeout=1):
         frame = protocol.typing(room=room_id, user=UserSerializer(user).data)
         await publish_now([to_room(room_id, frame, exclude_user=user.id)])
+
+
+# --- Retention ----------------------------------------------------------------------
+
+# Rows blanked per transaction, so that a first purge of a year's backlog holds no long lock.
+PURGE_BATCH = 1000
+
+
+def _written_fields() -> dict[str, str]:
+    """
+    Every field of a message that holds what its author wrote, with its blank value: the
+    body, and its rendered html where the model has one. Edit histories and other copies
+    of the text belong here as they are added.
+    """
+    names = {field.name for field in Message._meta.get_fields()}
+    return {name: "" for name in ("body", "html") if name in names}
+
+
+def message_purge_deleted(*, deleted_before: "datetime") -> int:
+    """
+    Blank the text of messages deleted before `deleted_before`. The message stays as a
+    tombstone (id, room, author, times: history and read pointers keep their places), and
+    so does its moderation record, without its excerpt of the text. Returns how many
+    messages were blanked.
+    """
+    blank = _written_fields()
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Message.objects.filter(deleted_at__lt=deleted_before)
+                .exclude(body="")
+                .values_list("id", flat=True)[:PURGE_BATCH]
+            )
+            if not ids:
+                break
+            purged += Message.objects.filter(pk__in=ids).update(**blank)
+    moderation_forget_message_text(deleted_before=deleted_before)
+    return purged
