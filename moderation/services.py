@@ -25,10 +25,11 @@ from moderation.selectors import user_may_moderate
 TEXT_FORGOTTEN = "(text purged)"
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
     from messaging.models import Message
     from rooms.models import Room
-    from datetime import datetime
 
 
 def _describe(*, target_user: "User | None", room: "Room | None", message: "Message | None") -> str:

@@ -49,7 +49,8 @@ def test_each_secret_may_come_from_a_file(tmp_path):
     read = settings_in(
         env,
         "[settings.SECRET_KEY, settings.DATABASES['default']['PASSWORD'], settings.DATABASES['default']['USER'], "
-        "settings.CACHES['default']['OPTIONS'], settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0], settings.SENTRY_DSN]",
+        "settings.CACHES['default']['OPTIONS'], settings.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0], "
+        "settings.SENTRY_DSN]",
     )
     assert read == [
         files["DJANGO_SECRET_KEY"],
