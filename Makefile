@@ -43,10 +43,14 @@ test: lint test-unit test-mariadb test-stack test-browser test-bench test-js
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest
 
-# ruff, and the layers of docs/architecture.md (import-linter contracts in pyproject.toml).
+# ruff, the layers of docs/architecture.md (import-linter contracts in pyproject.toml), the
+# Dockerfile (hadolint, from requirements-dev.txt) and the shell scripts (Debian's shellcheck).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
+	shellcheck scripts/*.sh deploy/nginx/render.sh
 
 # The whole suite again on throwaway MariaDB + Redis servers (scripts/with-test-backends.sh).
 test-mariadb: $(BIN)/.installed

@@ -1,4 +1,5 @@
 #!/bin/sh
+# shellcheck disable=SC2016  # the single-quoted ${...} are envsubst's variable list and nginx variables
 # Write nginx's site configuration for the chat from chat.conf.template (beside this
 # script) and the environment. docker-compose's nginx service runs it before nginx
 # starts; the stack tests run it for Debian's nginx on loopback.
@@ -19,7 +20,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 
-: "${CHAT_WORKERS:?one "server host:port;" per worker}"
+: "${CHAT_WORKERS:?one server host:port; per worker}"
 : "${CHAT_STATIC_ROOT:?the static files directory}"
 : "${CHAT_MEDIA_ROOT:?the media directory}"
 CHAT_LISTEN=${CHAT_LISTEN:-80}
@@ -55,7 +56,7 @@ fi
 export CHAT_WORKERS CHAT_STATIC_ROOT CHAT_MEDIA_ROOT CHAT_LISTEN CHAT_TLS_LISTEN CHAT_ACCESS_LOG CHAT_HSTS \
 	CHAT_HTTP2_DIRECTIVE CHAT_LISTEN_HTTP2 CHAT_RESOLVER_DIRECTIVE
 if [ -n "${CHAT_TLS_CERTIFICATE:-}" ]; then
-	: "${CHAT_TLS_CERTIFICATE_KEY:?the certificate's private key}"
+	: "${CHAT_TLS_CERTIFICATE_KEY:?the private key of CHAT_TLS_CERTIFICATE}"
 	tls_port=${CHAT_TLS_LISTEN##*:}
 	CHAT_HTTPS_PORT_SUFFIX=""
 	if [ "$tls_port" != 443 ]; then
