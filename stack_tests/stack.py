@@ -36,7 +36,7 @@ WORKER_SETTINGS = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_NUM_PROXIES": "1",
     "DJANGO_SECURE_PROXY_SSL": "true",
-    "DJANGO_LOG_LEVEL": "WARNING",
+    "DJANGO_LOG_LEVEL": "INFO",  # as in production: the tests read the consumers' lines too
     # As the image sets it: log lines (daphne's access log on stdout too) reach the log at once.
     "PYTHONUNBUFFERED": "1",
     # Never a developer's .env: the workers see exactly these settings.
@@ -126,7 +126,7 @@ class Stack:
         site = self.workdir / f"{name}-site.conf"
         values = {
             "CHAT_LISTEN": f"{HOST}:{self.nginx_port}",
-            "CHAT_WORKERS": " ".join(f"server {HOST}:{port};" for port in self.worker_ports),
+            "CHAT_WORKERS": " ".join(f"server {HOST}:{port} fail_timeout=2s;" for port in self.worker_ports),
             "CHAT_STATIC_ROOT": self.env["DJANGO_STATIC_ROOT"],
             "CHAT_MEDIA_ROOT": self.env["DJANGO_MEDIA_ROOT"],
             "CHAT_ACCESS_LOG": str(self.log(f"{name}-access")),

@@ -99,7 +99,13 @@ def test_each_service_gets_only_its_own_secrets(config):
         assert Path(secret["file"]).parent == CONFIG_DIR / "secrets"
     # No secret value is written in the compose file itself.
     text = (REPO / "docker-compose.yml").read_text()
-    for secret in ("DJANGO_SECRET_KEY=", "DJANGO_SECRET_KEY:", "MYSQL_ROOT_PASSWORD:", "MYSQL_PASSWORD:", "requirepass "):
+    for secret in (
+        "DJANGO_SECRET_KEY=",
+        "DJANGO_SECRET_KEY:",
+        "MYSQL_ROOT_PASSWORD:",
+        "MYSQL_PASSWORD:",
+        "requirepass ",
+    ):
         assert secret not in text.replace("requirepass $$(cat", "")
 
 
@@ -120,7 +126,9 @@ def test_nginx_renders_the_repo_template_in_front_of_both_workers(config):
     assert "/etc/nginx/chat/render.sh" in " ".join(nginx["command"])
     assert nginx_mounts[nginx["environment"]["CHAT_STATIC_ROOT"]] == "static"
     assert nginx_mounts[nginx["environment"]["CHAT_MEDIA_ROOT"]] == "media"
-    assert nginx["environment"]["CHAT_WORKERS"] == "server web1:8000 resolve; server web2:8000 resolve;"
+    assert nginx["environment"]["CHAT_WORKERS"] == (
+        "server web1:8000 resolve fail_timeout=2s; server web2:8000 resolve fail_timeout=2s;"
+    )
     assert nginx["environment"]["CHAT_TLS_CERTIFICATE"] == "/etc/nginx/tls/fullchain.pem"
     assert {port["target"] for port in nginx["ports"]} == {80, 443}
     assert mounts(config["services"]["migrate"])["/app/staticfiles"] == "static"
