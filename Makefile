@@ -43,12 +43,16 @@ test: lint test-unit test-mariadb test-stack test-browser test-bench test-js
 test-unit: $(BIN)/.installed
 	$(BIN)/pytest
 
-# ruff, the layers of docs/architecture.md (import-linter contracts in pyproject.toml), and
-# bandit over the code that runs in production (its scope: [tool.bandit] in pyproject.toml).
+# ruff, the layers of docs/architecture.md (import-linter contracts in pyproject.toml),
+# bandit over the code that runs in production (its scope: [tool.bandit] in pyproject.toml),
+# the Dockerfile (hadolint, from requirements-dev.txt) and the shell scripts (Debian's shellcheck).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/bandit -c pyproject.toml -r . -q
+	$(BIN)/hadolint Dockerfile
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; }
+	shellcheck scripts/*.sh deploy/nginx/render.sh
 
 # Known vulnerabilities in the pinned dependencies (pip-audit, PyPI's advisory data; about a
 # minute). --strict: a package that could not be looked up fails the audit instead of passing

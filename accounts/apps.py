@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts import signals  # noqa: F401  (connects the auth-failure log and the session-end closes)
+        from accounts import schema, signals  # noqa: F401  (the schema extension; the auth-failure log, session-end closes)

@@ -24,11 +24,14 @@ logger = logging.getLogger("chatroom.security")
 
 @receiver(user_login_failed)
 def log_login_failed(sender, credentials, request=None, **kwargs):
+    """
+    No username: what people type in the name field of a failed sign-in is often their
+    password. The lockout (below) names the username once it is under attack.
+    """
     logger.warning(
         "login failed",
         extra={
             "event": "auth.login_failed",
-            "username": credentials.get("username"),
             "client": request_client_address(request) if request is not None else None,
         },
     )

@@ -26,15 +26,19 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from accounts.middleware import WebSocketAuthStack  # noqa: E402
+from chatroom.logs import RequestContextMiddleware  # noqa: E402
 from chatroom.realtime.origin import SameOriginValidator  # noqa: E402
 from messaging.routing import websocket_urlpatterns  # noqa: E402
 
 # In production nginx serves /static/; in debug, daphne serves it itself.
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEBUG else django_asgi_app
 
-application = ProtocolTypeRouter(
-    {
-        "http": http_app,
-        "websocket": SameOriginValidator(WebSocketAuthStack(URLRouter(websocket_urlpatterns))),
-    }
+# Every line logged for a request or a socket carries its request id and client (chatroom.logs).
+application = RequestContextMiddleware(
+    ProtocolTypeRouter(
+        {
+            "http": http_app,
+            "websocket": SameOriginValidator(WebSocketAuthStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

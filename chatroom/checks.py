@@ -26,7 +26,7 @@ PLACEHOLDER_WORDS = (
 # python3 -c "import secrets; print(secrets.token_urlsafe(50))" gives 67 characters, about 40 distinct.
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_DISTINCT = 10
-# token_urlsafe(24), as deploy/compose.env.example suggests, gives 32.
+# token_urlsafe(24), as scripts/make-secrets.sh generates, gives 32.
 DATABASE_PASSWORD_MIN_LENGTH = 16
 DATABASE_PASSWORD_MIN_DISTINCT = 8
 

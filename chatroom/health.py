@@ -1,16 +1,41 @@
-"""Health endpoints for load balancers and orchestrators."""
+"""
+Endpoints for orchestrators, load balancers and the metrics scraper: /healthz,
+/readyz and /metrics. chatroom.middleware.probe_middleware answers them before
+the host check, since they are asked by a worker's internal name.
+"""
 
 import logging
+import threading
 
-import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+
+from chatroom.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
+
+# Set by the server (chatroom.server) when it starts to shut down.
+_draining = threading.Event()
+
+
+# Where each worker answers the probes (chatroom.middleware.probe_middleware).
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+
+
+def start_draining() -> None:
+    """From now on /readyz says "draining": balancers that poll it stop sending this worker anything new."""
+    _draining.set()
+
+
+def is_draining() -> bool:
+    return _draining.is_set()
 
 
 @never_cache
@@ -33,7 +58,7 @@ def _check_cache() -> None:
 
 def _check_redis() -> None:
     if settings.REDIS_URL:
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+        redis_client(socket_timeout=2, socket_connect_timeout=2).ping()
 
 
 @never_cache
@@ -42,7 +67,10 @@ def readyz(request):
     """
     The database, the cache and Redis (channel layer) answer: the worker can take traffic.
     Anyone may ask, so the answer names the checks only; why one failed goes to the log.
+    A worker shutting down answers 503 "draining" whatever its checks would say.
     """
+    if is_draining():
+        return JsonResponse({"status": "draining"}, status=503)
     checks = {"database": _check_database, "cache": _check_cache, "redis": _check_redis}
     failed = {}
     for name, check in checks.items():
@@ -55,3 +83,16 @@ def readyz(request):
     results = {name: "unavailable" if name in failed else "ok" for name in checks}
     status = "unavailable" if failed else "ok"
     return JsonResponse({"status": status, "checks": results}, status=503 if failed else 200)
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """
+    django-prometheus's /metrics, for the scraper that asks each worker directly. A request
+    that came through a proxy (X-Forwarded-For) is refused: nginx refuses the path to the
+    public already, and this holds even if a proxy in front is configured otherwise.
+    """
+    if "HTTP_X_FORWARDED_FOR" in request.META:
+        return HttpResponseForbidden("metrics are for the scraper on the internal network\n")
+    return ExportToDjangoView(request)

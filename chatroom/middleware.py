@@ -2,9 +2,11 @@
 
 from collections.abc import Callable
 
-from asgiref.sync import iscoroutinefunction
+from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import sync_and_async_middleware
+
+from chatroom import health
 
 # Scripts and styles only from our own files: no inline script or style can run,
 # so text that slips into a page as markup stays inert. Page data travels in
@@ -43,5 +45,33 @@ def content_security_policy_middleware(get_response: Callable) -> Callable:
 
         def middleware(request: HttpRequest) -> HttpResponse:
             return _add_policy(get_response(request))
+
+    return middleware
+
+
+# Answered before the rest of the stack, the host check included: orchestrators and the
+# scraper ask each worker by its internal name (web1:8000), which ALLOWED_HOSTS does not
+# list. They build no URL from the Host header, which is what the host check protects.
+PROBES = {health.HEALTH_PATH: health.healthz, health.READY_PATH: health.readyz, health.METRICS_PATH: health.metrics}
+
+
+@sync_and_async_middleware
+def probe_middleware(get_response: Callable) -> Callable:
+    """Serve the probe endpoints (PROBES) directly; everything else goes on down the stack."""
+    if iscoroutinefunction(get_response):
+
+        async def middleware(request: HttpRequest) -> HttpResponse:
+            probe = PROBES.get(request.path_info)
+            if probe is not None:
+                return await sync_to_async(probe)(request)
+            return await get_response(request)
+
+    else:
+
+        def middleware(request: HttpRequest) -> HttpResponse:
+            probe = PROBES.get(request.path_info)
+            if probe is not None:
+                return probe(request)
+            return get_response(request)
 
     return middleware

@@ -22,6 +22,8 @@ from django.conf import settings
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from chatroom.redis_client import redis_client
+
 logger = logging.getLogger(__name__)
 
 # A hit waits at most this long for Redis, with no retries, before the limit fails open (seconds).
@@ -66,8 +68,7 @@ class TokenBucket:
 
 @cache
 def _redis_gcra():
-    client = redis.Redis.from_url(
-        settings.REDIS_URL,
+    client = redis_client(
         socket_timeout=REDIS_TIMEOUT,
         socket_connect_timeout=REDIS_TIMEOUT,
         retry=Retry(NoBackoff(), 0),

@@ -38,6 +38,17 @@ The client's address. Behind DJANGO_NUM_PROXIES proxies, each scope's `client`
 (REMOTE_ADDR, the consumer's logs) and the access log name the client that the
 outermost proxy saw (chatroom.client_address), not nginx.
 
+One log format. Daphne's access log (NCSA-like text on stdout) becomes lines of
+the `chatroom.access` logger, so it comes out in the same JSON as every other
+line, with the client's address and the request id (chatroom.logs): the one in
+X-Request-ID when nginx sends a valid one, else a new one, put in the scope's
+headers so that the application logs and echoes the same id.
+
+Draining. On SIGTERM /readyz answers 503 "draining" at once (chatroom.health);
+the worker keeps serving CHAT_DRAIN_SECONDS more (0 by default: nginx notices a
+closed port by itself; a balancer that polls /readyz needs a few seconds to
+notice), then stops listening and shuts down as described above.
+
 Settings the application rejects at start (chatroom.checks) end the process
 with their reasons and exit status 1.
 
@@ -66,6 +77,7 @@ import asyncio
 import inspect
 import logging
 import sys
+from contextlib import suppress
 from functools import partial
 from socket import socketpair
 
@@ -81,11 +93,15 @@ from twisted.internet import defer, reactor, tcp
 from twisted.web.http import HTTPChannel
 
 from chatroom.client_address import scope_client_address
+from chatroom.health import start_draining
+from chatroom.logs import REQUEST_ID_HEADER, new_request_id, redact_secrets, scope_request_id
 from chatroom.realtime.frames import WIRE_EXTENSION
 from chatroom.realtime.presence import get_presence, presence_retire
+from chatroom.sentry import sentry_enable_asyncio
 
 # Named, not __name__: this module runs as __main__.
 logger = logging.getLogger("chatroom.server")
+access_logger = logging.getLogger("chatroom.access")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -158,10 +174,66 @@ class ChatHTTPFactory(HTTPFactory):
         return protocol
 
 
+# Daphne's access-log actions, as events of the chatroom.access logger.
+ACCESS_EVENTS = {
+    ("http", "complete"): "http.request",
+    ("websocket", "connecting"): "ws.connecting",
+    ("websocket", "connected"): "ws.connected",
+    ("websocket", "rejected"): "ws.rejected",
+    ("websocket", "disconnected"): "ws.disconnected",
+}
+
+
+def log_access(protocol: str, action: str, details: dict) -> None:
+    """Daphne's action logger: one JSON line per HTTP response and per WebSocket step."""
+    event = ACCESS_EVENTS.get((protocol, action))
+    if event is None:
+        return
+    path = redact_secrets(details.get("path") or "")
+    fields = {"event": event, "path": path, "client": (details.get("client") or "").rpartition(":")[0] or None}
+    if "request_id" in details:
+        fields["request_id"] = details["request_id"]
+    if event == "http.request":
+        fields.update(
+            method=details["method"],
+            status=details["status"],
+            size=details["size"],
+            duration_ms=round(details["time_taken"] * 1000, 1),
+        )
+        access_logger.info('"%s %s" %s', details["method"], path, details["status"], extra=fields)
+    else:
+        access_logger.info("%s %s", event, path, extra=fields)
+
+
+class ConnectionLogView:
+    """
+    The server as one connection's protocol sees it (its `server` attribute): the
+    same, except that what it logs carries the connection's request id, including
+    the WebSocket steps daphne logs outside the application (connecting, disconnected).
+    """
+
+    def __init__(self, server: "ChatServer", request_id: str):
+        self._server = server
+        self._request_id = request_id
+
+    def log_action(self, protocol: str, action: str, details: dict) -> None:
+        self._server.log_action(protocol, action, {**details, "request_id": self._request_id})
+
+    def __getattr__(self, name: str):
+        return getattr(self._server, name)
+
+
 class ChatServer(Server):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.ports = []
+        if self.action_logger is not None:  # daphne's text access log, unless turned off (-v 0)
+            self.action_logger = log_access
+
+    def run(self):
+        # Sentry's asyncio integration patches the running loop: once the reactor runs it.
+        reactor.callLater(0, sentry_enable_asyncio)
+        super().run()
 
     @property
     def http_factory(self):
@@ -190,6 +262,7 @@ class ChatServer(Server):
 
     def create_application(self, protocol, scope):
         self._resolve_client(protocol, scope)
+        self._assign_request_id(protocol, scope)
         if scope.get("type") == "websocket":
             scope.setdefault("extensions", {})[WIRE_EXTENSION] = {"write": partial(self.write_wire, protocol)}
         return super().create_application(protocol, scope)
@@ -205,6 +278,15 @@ class ChatServer(Server):
         address = scope_client_address(scope.get("headers", ()), peer)
         if address is not None and address != (peer[0] if peer else None):
             scope["client"] = protocol.client_addr = [address, 0]
+
+    def _assign_request_id(self, protocol, scope) -> None:
+        """The request's id (a valid X-Request-ID, else a new one) in its scope's headers and its access-log lines."""
+        request_id = scope_request_id(scope)
+        if request_id is None:
+            request_id = new_request_id()
+            headers = [header for header in scope.get("headers", ()) if header[0] != REQUEST_ID_HEADER]
+            scope["headers"] = [*headers, (REQUEST_ID_HEADER, request_id.encode())]
+        protocol.server = ConnectionLogView(self, request_id)
 
     def write_wire(self, protocol, data: bytes) -> bool:
         """Write a prebuilt frame to an open socket; False if it is not open (the caller falls back to ASGI)."""
@@ -241,14 +323,25 @@ class ChatServer(Server):
             protocol.sendCloseFrame(code=CLOSE_TRY_AGAIN_LATER)
 
     def kill_all_applications(self):
-        """Stop taking work, close sockets with 1001, let applications finish; then daphne cancels what remains."""
-        for port in self.ports:
-            port.stopListening()
-        self._end_keep_alive()
-        logger.info("shutting down: closing %d websockets with 1001", len(open_websockets(self.connections)))
-        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self._drain()))
+        """
+        Say "draining" on /readyz, keep serving CHAT_DRAIN_SECONDS, then stop taking work,
+        close sockets with 1001 and let applications finish; then daphne cancels what remains.
+        """
+        start_draining()
+        drained = defer.Deferred.fromFuture(asyncio.ensure_future(self._shut_down()))
         drained.addCallback(lambda _: super(ChatServer, self).kill_all_applications())
         return drained
+
+    async def _shut_down(self) -> None:
+        if settings.CHAT_DRAIN_SECONDS > 0:
+            logger.info("draining: /readyz says so for %s s before the worker stops", settings.CHAT_DRAIN_SECONDS)
+            await asyncio.sleep(settings.CHAT_DRAIN_SECONDS)
+        for port in self.ports:
+            with suppress(Exception):  # already closed
+                port.stopListening()
+        self._end_keep_alive()
+        logger.info("shutting down: closing %d websockets with 1001", len(open_websockets(self.connections)))
+        await self._drain()
 
     @staticmethod
     def _end_keep_alive() -> None:
@@ -305,7 +398,11 @@ def missing_internals() -> list[str]:
     def require(owner, names, where: str) -> None:
         missing.extend(f"{where}.{name}" for name in names if not hasattr(owner, name))
 
-    require(Server, ("create_application", "handle_reply", "kill_all_applications", "listen_success"), "daphne Server")
+    require(
+        Server,
+        ("create_application", "handle_reply", "kill_all_applications", "listen_success", "log_action", "run"),
+        "daphne Server",
+    )
     # Attributes that daphne's Server.run() creates and these hooks read.
     run_names = Server.run.__code__.co_names
     missing.extend(
@@ -314,6 +411,13 @@ def missing_internals() -> list[str]:
     require(WebSocketProtocol, ("STATE_OPEN", "sendCloseFrame"), "daphne WebSocketProtocol")
     if "client_addr" not in WebSocketProtocol.onConnect.__code__.co_names:
         missing.append("daphne WebSocketProtocol.client_addr")
+    # Each protocol logs through its own `server` attribute (ConnectionLogView).
+    if "server" not in WebSocketProtocol.onConnect.__code__.co_names:
+        missing.append("daphne WebSocketProtocol.server")
+    if "server" not in WebRequest.__init__.__code__.co_names:
+        missing.append("daphne WebRequest.server")
+    if "action_logger" not in Server.__init__.__code__.co_names:
+        missing.append("daphne Server.action_logger")
     if "failByDrop" not in inspect.signature(WebSocketServerFactory.setProtocolOptions).parameters:
         missing.append("autobahn WebSocketServerFactory.setProtocolOptions(failByDrop=)")
     if "websocket_connect_timeout" not in CommandLineInterface.run.__code__.co_names:

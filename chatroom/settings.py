@@ -13,9 +13,28 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from chatroom.redis_client import channel_layer_host, parse_sentinels
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class SecretFiles(environ.FileAwareMapping):
+    """
+    The environment, where NAME_FILE=/run/secrets/name is read instead of NAME (Docker
+    secrets: secrets stay out of the environment that `docker inspect` shows, and each
+    container is given only its own), without the newline that ends most files.
+    """
+
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        return value.rstrip("\r\n") if self.env.get(f"{key}_FILE") else value
+
+
+class Env(environ.FileAwareEnv):
+    ENVIRON = SecretFiles()
+
+
+env = Env()
 # The .env file beside manage.py (`make run` writes one for development), so that
 # manage.py, pytest and the server read the same settings; real environment variables
 # win. DJANGO_ENV_FILE names another file, or none when empty (pyproject.toml's tests).
@@ -42,6 +61,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
+    # /metrics: HTTP and database metrics, and the chat's own (chatroom.metrics) on the same registry.
+    "django_prometheus",
     # django.contrib.admin with the project's site (chatroom.admin: sign-in limits).
     "chatroom.apps.ChatAdminConfig",
     "django.contrib.auth",
@@ -63,6 +84,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics answer before anything else: orchestrators and the
+    # scraper ask the workers by their internal names, which ALLOWED_HOSTS does not list.
+    "chatroom.middleware.probe_middleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +99,7 @@ MIDDLEWARE = [
     # Turns a sign-in that axes refused (a locked-out username at this address) into the
     # lockout page; last, so that it sees the login view's response.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "chatroom.urls"
@@ -102,6 +128,10 @@ TEMPLATES = [
 
 # sqlite:///path, or mysql://user:password@host:3306/name for production.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# The password on its own (DATABASE_PASSWORD_FILE: the same Docker secret the database
+# container is given), for a DATABASE_URL that carries none.
+if env("DATABASE_PASSWORD", default=""):
+    DATABASES["default"]["PASSWORD"] = env("DATABASE_PASSWORD")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent writers wait for the lock (IMMEDIATE + timeout) instead of failing
     # with "database is locked"; WAL lets readers go on meanwhile.
@@ -119,11 +149,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
 # a thread pool, so a stale connection must be noticed rather than trusted.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus's wrapper of the same backend: query, error and connection counters.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache -----------------------------------------
 
-REDIS_URL = env("REDIS_URL", default="")
+# High availability: REDIS_SENTINELS ("host:port,host:port") and REDIS_SENTINEL_MASTER
+# make every Redis user (channel layer, cache, tickets, rate limiter, /readyz) follow the
+# master that Redis Sentinel names (chatroom.redis_client). REDIS_URL then gives only
+# the database number; its host is ignored.
+REDIS_SENTINELS = parse_sentinels(env.list("REDIS_SENTINELS", default=[]))
+REDIS_SENTINEL_MASTER = env("REDIS_SENTINEL_MASTER", default="chat")
+REDIS_PASSWORD = env("REDIS_PASSWORD", default="")
+REDIS_URL = env("REDIS_URL", default="") or (f"redis://{REDIS_SENTINEL_MASTER}/0" if REDIS_SENTINELS else "")
 # Keys of the cache, and of presence (chatroom.realtime.presence_store), start with this.
 CACHE_PREFIX = env("CACHE_PREFIX", default="chat")
 if REDIS_URL:
@@ -133,7 +174,14 @@ if REDIS_URL:
             # silently at `capacity`); pushes stay best effort and clients
             # recover by id. Each process subscribes once per room (chatroom.realtime.hub).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNELS_PREFIX", default="chat")},
+            "CONFIG": {
+                "hosts": [
+                    channel_layer_host(
+                        REDIS_URL, sentinels=REDIS_SENTINELS, master=REDIS_SENTINEL_MASTER, password=REDIS_PASSWORD
+                    )
+                ],
+                "prefix": env("CHANNELS_PREFIX", default="chat"),
+            },
         }
     }
     CACHES = {
@@ -141,6 +189,11 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_PREFIX,
+            "OPTIONS": (
+                {"pool_class": "chatroom.redis_client.SentinelMasterPool"}
+                if REDIS_SENTINELS
+                else ({"password": REDIS_PASSWORD} if REDIS_PASSWORD else {})
+            ),
         }
     }
 else:
@@ -269,6 +322,14 @@ CHAT_PRESENCE_GRACE_SECONDS = env.float("CHAT_PRESENCE_GRACE_SECONDS", default=5
 # for the timeout (killed), whose users then go offline: within timeout + heartbeat (40 s).
 CHAT_PRESENCE_HEARTBEAT_SECONDS = env.float("CHAT_PRESENCE_HEARTBEAT_SECONDS", default=10.0)
 CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS = env.float("CHAT_PRESENCE_WORKER_TIMEOUT_SECONDS", default=30.0)
+# Seconds a worker told to stop (SIGTERM) keeps serving while /readyz says "draining", for a
+# balancer that polls /readyz to stop sending it anything new (chatroom.server). nginx needs
+# none: it sees the closed port at once.
+CHAT_DRAIN_SECONDS = env.float("CHAT_DRAIN_SECONDS", default=0.0)
+# Deleted messages keep their tombstone (and their moderation record) for good; their text
+# is blanked this many days after deletion (manage.py purge_deleted_messages, run daily by
+# manage.py housekeeping).
+CHAT_DELETED_RETENTION_DAYS = env.int("CHAT_DELETED_RETENTION_DAYS", default=30)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
 # ...declaring at most this many pixels a side and in all (judged before decoding: chatroom.images),
@@ -291,6 +352,17 @@ CHAT_REQUIRE_SHARED_BACKENDS = env.bool("CHAT_REQUIRE_SHARED_BACKENDS", default=
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Outside debug, collectstatic writes content-hashed names (app.3f2a…9c.js) that nginx may
+# cache for a year, and pages link to them; in debug (make run, the browser tests) files are
+# served as they are, with no collectstatic needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "chatroom.storage.HashedStaticFilesStorage"
+    },
+}
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
 FILE_UPLOAD_PERMISSIONS = 0o644
@@ -316,15 +388,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Behind TLS terminated by a proxy: trust its X-Forwarded-Proto and mark cookies secure.
-if env.bool("DJANGO_SECURE_PROXY_SSL", default=False):
+SECURE_PROXY_SSL = env.bool("DJANGO_SECURE_PROXY_SSL", default=False)
+if SECURE_PROXY_SSL:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# HSTS on https responses: a year by default once TLS is in front. deploy/nginx sends the
+# same header itself (CHAT_HSTS_SECONDS) on everything it serves, replacing this one.
+# includeSubDomains covers subdomains of the chat's own host name only. Preloading is a
+# commitment the domain's owner makes at hstspreload.org, not a default: hence W021 below.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if SECURE_PROXY_SSL else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+# http:// to https:// is the job of whatever terminates TLS (deploy/nginx redirects every
+# plain request before it reaches a worker). What reaches a worker over plain http without
+# X-Forwarded-Proto came over the internal network, where the worker has no https to send it
+# to: so Django's own redirect is off by default. Set it on when nothing in front redirects.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if SECURE_PROXY_SSL and not SECURE_SSL_REDIRECT:
+    # The proxy in front terminates TLS and redirects (check --deploy's W008 cannot see it).
+    SILENCED_SYSTEM_CHECKS.append("security.W008")
 
 # --- Logging ----------------------------------------------------------------
 
-# JSON lines (one object per record, with the `event` and ids given in `extra`)
-# unless DJANGO_LOG_FORMAT=plain; plain text by default in debug.
+# JSON lines (one object per record, with the `event` and ids given in `extra`, the
+# request id and the client's address: chatroom.logs) unless DJANGO_LOG_FORMAT=plain;
+# plain text by default in debug. The server's access log is one of these lines too
+# (logger chatroom.access, at INFO whatever DJANGO_LOG_LEVEL says, as daphne's was).
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
@@ -337,9 +428,40 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "filters": {
+        "request_context": {"()": "chatroom.logs.RequestContextFilter"},
+        # Refused frames and failed sign-ins, which anyone can cause at will: a flood of
+        # them must not fill the disk (the line after a gap says how many were dropped).
+        "flood": {"()": "chatroom.logs.FloodFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_context", "flood"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
-    # Axes' own lines repeat, unstructured, what accounts.signals logs as events
-    # (auth.login_failed, auth.locked_out); keep only its errors.
-    "loggers": {"axes": {"level": "ERROR"}},
+    "loggers": {
+        # Axes' own lines repeat, unstructured, what accounts.signals logs as events
+        # (auth.login_failed, auth.locked_out); keep only its errors.
+        "axes": {"level": "ERROR"},
+        "chatroom.access": {"level": "INFO"},
+    },
 }
+
+# --- Errors -----------------------------------------------------------------
+
+# Sentry (or a compatible service) receives unhandled errors when SENTRY_DSN is set
+# (SENTRY_DSN_FILE works too): never message bodies, passwords, tokens or tickets
+# (chatroom.sentry scrubs every event before it leaves).
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from chatroom.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        release=env("SENTRY_RELEASE", default="") or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

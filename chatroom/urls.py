@@ -4,8 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from chatroom.health import healthz, readyz
-
 api_patterns = [
     path("", include("accounts.urls")),
     path("", include("rooms.urls")),
@@ -16,8 +14,6 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
-    path("readyz", readyz, name="readyz"),
     path("api/", include(api_patterns)),
     path("admin/", admin.site.urls),
     path("", include("chatroom.page_urls")),

@@ -6,6 +6,7 @@ services; events out arrive through the process hub (chatroom.realtime.hub).
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
+from chatroom import metrics
 from chatroom.exceptions import ChatError, Invalid, Unavailable
 from chatroom.realtime import protocol
 from chatroom.realtime.events import session_id
@@ -142,6 +144,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         held, self.held = self.held, None
         for frame in held:
             await self.write(frame)
+        metrics.sockets_open.inc()
         self.presence_id = presence_connect(user=self.user_data, room_ids=set(self.room_ids))
 
     async def disconnect(self, code):
@@ -162,6 +165,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Leave the hub and count the socket closed for presence; once, whichever way the socket ended."""
         if self.hub is None:
             return
+        metrics.sockets_open.dec()
         hub, self.hub = self.hub, None
         try:
             await hub.detach(self)
@@ -206,9 +210,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     @client_frame("message.send", MessageSendFrameSerializer)
     async def on_message_send(self, data: dict) -> None:
+        started = time.perf_counter()
         request = SendRequest(self.user, data["room"], data["body"], data["client_id"], data["reply_to"])
         result = await get_batcher().send(request)
         await self.send_frame(protocol.ack(client_id=data["client_id"], message=result.message_data()))
+        metrics.send_seconds.observe(time.perf_counter() - started)
 
     @client_frame("message.edit", MessageEditFrameSerializer)
     async def on_message_edit(self, data: dict) -> None:
@@ -278,6 +284,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def send_error(self, error: ChatError, client_id: str | None) -> None:
         """Answer a refused frame; never raises, so that a socket that cannot be written to is not crashed by it."""
+        metrics.frames_refused.labels(error.code).inc()
         security_logger.info(
             "frame refused",
             extra={"event": "ws.frame_refused", "code": error.code, "user_id": self.user_id, "client_id": client_id},

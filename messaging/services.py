@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.serializers import UserSerializer
+from chatroom import metrics
 from chatroom.exceptions import ChatError, Forbidden, Invalid, NotFound, NotMember, RateLimited
 from chatroom.ratelimit import send_bucket
 from chatroom.realtime import protocol
@@ -35,11 +36,13 @@ from messaging.rendering import Member, Rendered, mention_names, render
 from messaging.selectors import message_get, messages_shown
 from messaging.serializers import MessageSerializer, message_tombstone
 from moderation.models import ModerationAction
-from moderation.services import moderation_record
+from moderation.services import moderation_forget_message_text, moderation_record
 from rooms.models import Membership, Room
 from rooms.selectors import members_named, membership_acting, membership_get, membership_pairs
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
 
 # Distinct emoji one message may carry (PROTOCOL.md version 2).
@@ -144,6 +147,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             for index, _ in to_insert:
                 results[index] = message_send_many(requests=[requests[index]])[0]
             return results
+        metrics.messages_stored.inc(len(inserted))
         for (index, message), data in zip(to_insert, inserted, strict=True):
             # No data: the room was deleted since the membership check.
             results[index] = SendResult(message, created=True, data=data) if data is not None else NotMember()
@@ -413,3 +417,32 @@ async def typing_notify(*, user: "User", room_id: int) -> None:
     if await cache.aadd(f"typing:{user.id}:{room_id}", 1, timeout=1):
         frame = protocol.typing(room=room_id, user=UserSerializer(user).data)
         await publish_now([to_room(room_id, frame, exclude_user=user.id)])
+
+
+# --- Retention ----------------------------------------------------------------------
+
+# Rows blanked per transaction, so that a first purge of a year's backlog holds no long lock.
+PURGE_BATCH = 1000
+
+
+def message_purge_deleted(*, deleted_before: "datetime") -> int:
+    """
+    Blank the text of messages deleted before `deleted_before`: the body, its rendered
+    html and its earlier versions. The message stays as a tombstone (id, room, author,
+    times: history and read pointers keep their places), and so does its moderation
+    record, without its excerpt of the text. Returns how many messages were blanked.
+    """
+    purged = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Message.objects.filter(deleted_at__lt=deleted_before)
+                .exclude(body="")
+                .values_list("id", flat=True)[:PURGE_BATCH]
+            )
+            if not ids:
+                break
+            MessageEdit.objects.filter(message_id__in=ids).delete()
+            purged += Message.objects.filter(pk__in=ids).update(body="", html="")
+    moderation_forget_message_text(deleted_before=deleted_before)
+    return purged

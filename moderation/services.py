@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.text import Truncator
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -19,7 +21,12 @@ from chatroom.realtime.protocol import CLOSE_DEACTIVATED
 from moderation.models import ModerationAction
 from moderation.selectors import user_may_moderate
 
+# What a moderation record of a deleted message says once its text has been purged.
+TEXT_FORGOTTEN = "(text purged)"
+
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from accounts.models import User
     from messaging.models import Message
     from rooms.models import Room
@@ -135,3 +142,15 @@ def _sessions_delete(user: "User") -> None:
     for session in sessions.iterator():
         if session.get_decoded().get(SESSION_KEY) == user_key:
             store(session_key=session.session_key).delete()
+
+
+def moderation_forget_message_text(*, deleted_before: "datetime") -> int:
+    """
+    Retention (messaging.services.message_purge_deleted): the record of a message deleted
+    by a moderator before `deleted_before` keeps who did what, to whom, why and when, but
+    no longer the excerpt of the text it quoted. Returns how many records changed.
+    """
+    rows = ModerationAction.objects.filter(
+        action=ModerationAction.Action.MESSAGE_DELETE, created_at__lt=deleted_before
+    ).exclude(target__endswith=TEXT_FORGOTTEN)
+    return rows.update(target=Concat(Value("message #"), Cast("message_id", CharField()), Value(f" {TEXT_FORGOTTEN}")))

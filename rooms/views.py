@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import NotMember
+from chatroom.health import HEALTH_PATH
 from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
 from rooms.models import Membership
 from rooms.selectors import membership_get
@@ -55,7 +56,7 @@ def _chat_page(request: HttpRequest, *, room_id: int | None, title: str) -> Http
     config = {
         "user": UserSerializer(request.user).data,
         "roomId": room_id,
-        "urls": {"api": "/api/", "socket": "/ws/chat/", "rooms": reverse("rooms-page"), "health": reverse("healthz")},
+        "urls": {"api": "/api/", "socket": "/ws/chat/", "rooms": reverse("rooms-page"), "health": HEALTH_PATH},
         "limits": _client_limits(),
         "roles": _client_roles(),
     }

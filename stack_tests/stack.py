@@ -1,8 +1,9 @@
 """
 The production topology on loopback: two daphne workers started by the repo's
-own scripts/start-web.sh, and Debian's nginx running the repo's own
-deploy/nginx/chat.conf.template in front of them. MariaDB and Redis come from
-scripts/with-test-backends.sh (DATABASE_URL, REDIS_URL).
+own scripts/start-web.sh, and Debian's nginx running the configuration that the
+repo's deploy/nginx/render.sh writes from deploy/nginx/chat.conf.template in
+front of them. MariaDB and Redis come from scripts/with-test-backends.sh
+(DATABASE_URL, REDIS_URL).
 """
 
 import os
@@ -17,11 +18,16 @@ from testbed.processes import HOST, STACK_PORTS, Server, binary, install_missing
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
-NGINX_TEMPLATE = REPO / "deploy" / "nginx" / "chat.conf.template"
-# Only these placeholders are filled in; nginx's own $variables stay as they are.
-NGINX_PLACEHOLDERS = "${CHAT_LISTEN} ${CHAT_WORKERS} ${CHAT_STATIC_ROOT} ${CHAT_MEDIA_ROOT}"
+NGINX_RENDER = REPO / "deploy" / "nginx" / "render.sh"
 # Commands the stack tests run, and the Debian packages that provide them.
-SYSTEM_COMMANDS = {"nginx": "nginx", "envsubst": "gettext-base", "docker-compose": "docker-compose"}
+SYSTEM_COMMANDS = {
+    "nginx": "nginx",
+    "envsubst": "gettext-base",
+    "docker-compose": "docker-compose",
+    "openssl": "openssl",
+    "mariadb-dump": "mariadb-client",
+    "curl": "curl",
+}
 
 # The workers' settings beyond the database and Redis: production mode, behind one proxy
 # (nginx), TLS terminated in front as by a load balancer that tells nginx X-Forwarded-Proto.
@@ -30,7 +36,7 @@ WORKER_SETTINGS = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_NUM_PROXIES": "1",
     "DJANGO_SECURE_PROXY_SSL": "true",
-    "DJANGO_LOG_LEVEL": "WARNING",
+    "DJANGO_LOG_LEVEL": "INFO",  # as in production: the tests read the consumers' lines too
     # As the image sets it: log lines (daphne's access log on stdout too) reach the log at once.
     "PYTHONUNBUFFERED": "1",
     # Never a developer's .env: the workers see exactly these settings.
@@ -120,46 +126,44 @@ class Stack:
         self.worker_ports.append(port)
         return worker.start()
 
-    def render_nginx_conf(self) -> Path:
-        """Fill in the repo's template the way the nginx image does, with envsubst."""
+    def render_nginx_conf(self, name: str, **settings: str) -> Path:
+        """The site configuration, written by the repo's deploy/nginx/render.sh as in the nginx container."""
+        site = self.workdir / f"{name}-site.conf"
         values = {
             "CHAT_LISTEN": f"{HOST}:{self.nginx_port}",
-            "CHAT_WORKERS": " ".join(f"server {HOST}:{port};" for port in self.worker_ports),
+            "CHAT_WORKERS": " ".join(f"server {HOST}:{port} fail_timeout=2s;" for port in self.worker_ports),
             "CHAT_STATIC_ROOT": self.env["DJANGO_STATIC_ROOT"],
             "CHAT_MEDIA_ROOT": self.env["DJANGO_MEDIA_ROOT"],
+            "CHAT_ACCESS_LOG": str(self.log(f"{name}-access")),
+            "CHAT_NGINX_CONF": str(site),
+            **settings,
         }
-        rendered = subprocess.run(
-            ["envsubst", NGINX_PLACEHOLDERS],
-            input=NGINX_TEMPLATE.read_text(),
-            env=dict(os.environ, **values),
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        site = self.workdir / "nginx-chat.conf"
-        site.write_text(rendered)
+        subprocess.run([str(NGINX_RENDER)], env=dict(os.environ, **values), capture_output=True, check=True)
         return site
 
-    def start_nginx(self) -> None:
-        """Debian's nginx with a throwaway main config that includes the rendered site."""
-        site = self.render_nginx_conf()
-        nginx_dir = self.workdir / "nginx"
+    def start_nginx(self, name: str = "nginx", *, port: int | None = None, **settings: str) -> Server:
+        """
+        Debian's nginx with a throwaway main config that includes the rendered site; `settings`
+        are render.sh's (CHAT_TLS_CERTIFICATE...). Returns once it accepts connections on `port`
+        (the session's nginx_port by default).
+        """
+        site = self.render_nginx_conf(name, **settings)
+        nginx_dir = self.workdir / name
         nginx_dir.mkdir()
         temp_paths = "\n".join(
             f"    {kind}_temp_path {nginx_dir / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
-        main = self.workdir / "nginx.conf"
+        main = self.workdir / f"{name}.conf"
         main.write_text(
             f"""
 {"user root;" if os.geteuid() == 0 else ""}
 worker_processes 1;
 pid {nginx_dir / "nginx.pid"};
-error_log {self.log("nginx-error")} warn;
+error_log {self.log(f"{name}-error")} warn;
 events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {self.log("nginx-access")};
 {temp_paths}
     include {site};
 }}
@@ -173,15 +177,15 @@ http {{
                 "-c",
                 str(main),
                 "-e",
-                str(self.log("nginx-error")),
+                str(self.log(f"{name}-error")),
                 "-g",
                 "daemon off;",
             ],
-            port=self.nginx_port,
-            log=self.log("nginx"),
+            port=port or self.nginx_port,
+            log=self.log(name),
         )
         self.servers.append(nginx)
-        nginx.start()
+        return nginx.start()
 
     def stop(self) -> None:
         for server in reversed(self.servers):  # nginx first, then the workers behind it

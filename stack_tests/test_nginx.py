@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import re
 import uuid
 
 from chat_client import ChatSocket, arequest, register, request, room_with, ticket
@@ -51,13 +52,29 @@ def test_websocket_with_a_foreign_origin_is_refused(stack):
             assert refused.response.status_code == 403
 
 
-def test_nginx_serves_static_files_itself(stack):
-    answer = request(stack.base_url, "GET", "/static/admin/css/base.css")
+def test_nginx_serves_static_files_itself_hashed_names_for_a_year(stack):
+    """collectstatic (scripts/release.sh) wrote hashed names; pages link to them; nginx lets browsers keep them."""
+    page = request(stack.base_url, "GET", "/login/")
+    hashed = re.search(rb'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page.body)
+    assert hashed, page.body[:800]
+    answer = request(stack.base_url, "GET", hashed.group(1).decode())
     assert answer.status == 200
     assert answer.headers["content-type"].startswith("text/css")
-    assert "expires" in answer.headers
+    assert answer.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # A name without a hash may change under it: an hour.
+    plain = request(stack.base_url, "GET", "/static/admin/css/base.css")
+    assert plain.status == 200 and plain.headers["cache-control"] == "public, max-age=3600"
     # With DEBUG off the workers do not serve static files: nginx did.
     assert request(stack.worker_url(0), "GET", "/static/admin/css/base.css").status == 404
+
+
+def test_the_chat_page_modules_import_each_other_by_hashed_name(stack):
+    chat_js = re.search(
+        r"chat\.[0-9a-f]{12}\.js", request(stack.base_url, "GET", "/static/staticfiles.json").body.decode()
+    )
+    body = request(stack.base_url, "GET", f"/static/js/{chat_js.group(0)}").body.decode()
+    imports = re.findall(r'from "(\./[^"]+)"', body)
+    assert imports and all(re.search(r"\.[0-9a-f]{12}\.js$", path) for path in imports), imports
 
 
 def test_pages_and_admin_are_proxied(stack):

@@ -76,35 +76,47 @@ def worker_log_lines(stack, needle: str, timeout: float = 10.0) -> list[str]:
 
 def test_logs_name_the_client_not_nginx_nor_a_forged_header(stack):
     username = f"ghost-{uuid.uuid4().hex[:8]}"
+    request_id = uuid.uuid4().hex
     refused = request(
         stack.base_url,
         "POST",
         "/api/auth/token/",
         json_body={"username": username, "password": "wrong"},
-        headers={"X-Forwarded-For": "6.6.6.6"},
+        headers={"X-Forwarded-For": "6.6.6.6", "X-Request-ID": request_id},
         source_address=CLIENT,
     )
     assert refused.status == 401
-    events = [json.loads(line) for line in worker_log_lines(stack, username) if line.startswith("{")]
-    failed = [event for event in events if event.get("event") == "auth.login_failed"]
-    assert [event["client"] for event in failed] == [CLIENT], events
-    # daphne's access log names the client too.
-    access = worker_log_lines(stack, '"POST /api/auth/token/" 401')
-    assert any(line.startswith(f"{CLIENT}:") for line in access), access[-5:]
+    assert refused.headers["x-request-id"] == request_id  # echoed through nginx
+    # Every line of the request, the access log's included, is JSON with its id and the client.
+    events = [json.loads(line) for line in worker_log_lines(stack, request_id)]
+    by_event = {event.get("event"): event for event in events}
+    assert by_event["auth.login_failed"]["client"] == CLIENT, events
+    access = by_event["http.request"]
+    assert (access["client"], access["status"], access["path"]) == (CLIENT, 401, "/api/auth/token/")
+    assert all(event["request_id"] == request_id for event in events)
+    # What was typed as the username is not logged (it is often a password).
+    assert not worker_log_lines(stack, username, timeout=0)
 
 
 async def test_websocket_access_log_names_the_client(stack):
-    path = f"/ws/chat/?probe={uuid.uuid4().hex}"
+    request_id = uuid.uuid4().hex
     async with connect(
-        f"ws://127.0.0.1:{stack.nginx_port}{path}",
+        f"ws://127.0.0.1:{stack.nginx_port}/ws/chat/",
         origin=f"http://127.0.0.1:{stack.nginx_port}",
         proxy=None,
         local_addr=(CLIENT, 0),
-        additional_headers={"X-Forwarded-For": "6.6.6.6"},
+        additional_headers={"X-Forwarded-For": "6.6.6.6", "X-Request-ID": request_id},
     ) as socket:
         try:
             await asyncio.wait_for(socket.recv(), 10)
         except websockets.ConnectionClosed as closed:
             assert closed.rcvd.code == 4401  # no ticket: unauthenticated
-    lines = worker_log_lines(stack, "WSCONNECT /ws/chat/")
-    assert any(line.startswith(f"{CLIENT}:") for line in lines), lines[-5:]
+    lines = {json.loads(line).get("event"): json.loads(line) for line in worker_log_lines(stack, request_id)}
+    # Daphne's steps of the handshake, and the consumer's own line for that socket, share its id.
+    deadline = time.monotonic() + 10
+    while not {"ws.connecting", "ws.unauthenticated", "ws.disconnected"} <= lines.keys():
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.1)
+        lines = {json.loads(line).get("event"): json.loads(line) for line in worker_log_lines(stack, request_id)}
+    assert lines["ws.connecting"]["client"] == CLIENT
+    assert lines["ws.unauthenticated"]["client"] == [CLIENT, 0] or lines["ws.unauthenticated"]["client"] == CLIENT

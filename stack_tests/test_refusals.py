@@ -29,7 +29,7 @@ def start_worker(**settings: str | None) -> subprocess.CompletedProcess:
     ("settings", "reasons"),
     [
         ({"DJANGO_SECRET_KEY": None}, ["DJANGO_SECRET_KEY"]),
-        # deploy/compose.env.example's placeholders.
+        # The example env files' placeholder.
         ({"DJANGO_SECRET_KEY": "CHANGE-me"}, ["chatroom.E003"]),
         # The in-memory channel layer and local-memory cache reach one process only.
         ({"REDIS_URL": ""}, ["chatroom.E001", "chatroom.E002"]),

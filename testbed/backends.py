@@ -176,6 +176,56 @@ class Redis(Backend):
         ]
 
 
+class RedisReplica(Redis):
+    """A redis-server that replicates `master`: Sentinel promotes it when the master fails."""
+
+    name = "redis-replica"
+
+    def __init__(self, workdir: Path, port_range: tuple[int, int], *, master: Redis):
+        super().__init__(workdir, port_range)
+        self.master = master
+
+    def command(self, port: int) -> list[str]:
+        return [*super().command(port), "--replicaof", HOST, str(self.master.port)]
+
+
+class RedisSentinel(Backend):
+    """
+    A Redis Sentinel (redis-server --sentinel) watching `master` under the name `master_name`:
+    it declares the master down after `down_after_ms` without an answer, and with `quorum`
+    sentinels agreeing, promotes a replica. It rewrites its own configuration file, as Sentinel does.
+    """
+
+    def __init__(
+        self,
+        workdir: Path,
+        port_range: tuple[int, int],
+        *,
+        index: int,
+        master: Redis,
+        master_name: str,
+        quorum: int,
+        down_after_ms: int = 1000,
+    ):
+        super().__init__(workdir, port_range)
+        self.name = f"sentinel{index}"
+        self.master = master
+        self.master_name = master_name
+        self.quorum = quorum
+        self.down_after_ms = down_after_ms
+
+    def command(self, port: int) -> list[str]:
+        config = self.workdir / f"{self.name}.conf"
+        config.write_text(
+            f"port {port}\nbind {HOST}\ndaemonize no\ndir {self.workdir}\n"
+            f"sentinel monitor {self.master_name} {HOST} {self.master.port} {self.quorum}\n"
+            f"sentinel down-after-milliseconds {self.master_name} {self.down_after_ms}\n"
+            f"sentinel failover-timeout {self.master_name} 10000\n"
+            f"sentinel parallel-syncs {self.master_name} 1\n"
+        )
+        return [binary("redis-server"), str(config), "--sentinel"]
+
+
 def scratch_directory(prefix: str) -> Path:
     """A new directory for data that dies with the run: in memory (/dev/shm) where the machine allows."""
     base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
+from chatroom.metrics import layer_events_lost, push_deliveries
 from chatroom.realtime.events import (
     ROOM_EVENT,
     SESSION_EVENT,
@@ -168,9 +169,12 @@ class Hub:
         room_id, excluded = envelope["room"], envelope["exclude_user"]
         frame = OutgoingFrame(envelope["text"])
         sockets = list(self.room_sockets.get(room_id, ()))
+        delivered = 0
         for socket in sockets:
             if socket.user_id != excluded:
                 await self._push(socket, frame)
+                delivered += 1
+        push_deliveries.inc(delivered)  # once per fan-out, not per socket
         if envelope["drop_room"]:
             for socket in sockets:
                 await self.leave(socket, room_id)
@@ -183,6 +187,7 @@ class Hub:
                 await self.join(socket, envelope["join_room"])
             if envelope["text"] is not None:
                 await self._push(socket, OutgoingFrame(envelope["text"]))
+                push_deliveries.inc()
             if envelope["close_code"] is not None:
                 await socket.close(code=envelope["close_code"])
 
@@ -241,6 +246,7 @@ class Hub:
         self._heartbeats_seen = seq
         if self._events_lost:
             self._events_lost = False
+            layer_events_lost.inc()
             await self._close_all(CLOSE_RESYNC)
 
     async def _close_all(self, code: int) -> None:

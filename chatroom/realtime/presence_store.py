@@ -40,6 +40,8 @@ import redis.asyncio
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from chatroom.redis_client import redis_async_client, redis_client
+
 # An operation waits at most this long for Redis, with no retries (seconds): the
 # tracker falls back on its own memory and heals when Redis answers again.
 REDIS_TIMEOUT = 1.0
@@ -276,7 +278,7 @@ class RedisPresenceStore:
 
     def _async_client(self) -> redis.asyncio.Redis:
         if self._client is None:
-            self._client = redis.asyncio.Redis.from_url(
+            self._client = redis_async_client(
                 self.url,
                 socket_timeout=REDIS_TIMEOUT,
                 socket_connect_timeout=REDIS_TIMEOUT,
@@ -301,9 +303,7 @@ class RedisPresenceStore:
         if not ids:
             return set()
         if self._reader is None:  # a thread-safe pool, for the REST views' threads
-            self._reader = redis.Redis.from_url(
-                self.url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT
-            )
+            self._reader = redis_client(self.url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT)
         flags = self._reader.smismember(f"{self.prefix}:online", ids)
         return {uid for uid, flag in zip(ids, flags, strict=True) if flag}
 

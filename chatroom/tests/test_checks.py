@@ -35,7 +35,7 @@ def test_generated_secrets_pass(production):
 @pytest.mark.parametrize(
     "key",
     [
-        "CHANGE-me",  # deploy/compose.env.example
+        "CHANGE-me",  # the example env files' placeholder
         "django-insecure-" + secrets.token_urlsafe(50),  # startproject's
         "please-replace-this-with-a-long-random-value-0123456789abcdef",
         "my-Secret-" + secrets.token_urlsafe(50),
