@@ -147,7 +147,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             for index, _ in to_insert:
                 results[index] = message_send_many(requests=[requests[index]])[0]
             return results
-        metrics.messages_stored.inc(len(inserted))
+        metrics.messages_stored.inc(sum(data is not None for data in inserted))
         for (index, message), data in zip(to_insert, inserted, strict=True):
             # No data: the room was deleted since the membership check.
             results[index] = SendResult(message, created=True, data=data) if data is not None else NotMember()
