@@ -1,8 +1,23 @@
 """Reads about messages."""
 
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+
 from messaging.models import Message
+from messaging.search import query_words, search_message_ids
+from rooms.selectors import membership_get, room_ids_for_user
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 HISTORY_MAX_LIMIT = 200
+SEARCH_MAX_LIMIT = 100
+
+
+def _for_display(messages: QuerySet[Message]) -> QuerySet[Message]:
+    """Messages with what MessageSerializer reads, fetched in the same few queries: history and search share it."""
+    return messages.select_related("author")
 
 
 def message_history(*, room_id: int, before: int | None = None, after: int | None = None, limit: int = 50):
@@ -12,7 +27,7 @@ def message_history(*, room_id: int, before: int | None = None, after: int | Non
     `has_more` looks one row further in the direction of travel.
     """
     limit = min(limit, HISTORY_MAX_LIMIT)
-    visible = Message.objects.filter(room_id=room_id, deleted_at__isnull=True).select_related("author")
+    visible = _for_display(Message.objects.filter(room_id=room_id, deleted_at__isnull=True))
     if after is not None:
         rows = list(visible.filter(id__gt=after).order_by("id")[: limit + 1])
         return rows[:limit], len(rows) > limit
@@ -20,6 +35,41 @@ def message_history(*, room_id: int, before: int | None = None, after: int | Non
         visible = visible.filter(id__lt=before)
     rows = list(visible.order_by("-id")[: limit + 1])
     return rows[:limit][::-1], len(rows) > limit
+
+
+def message_history_around(*, room_id: int, around: int, limit: int = 50) -> tuple[list[Message], bool, bool]:
+    """
+    Return (messages oldest first, has_older, has_newer): the `limit // 2`
+    messages older than `around`, then the message `around` (when it is
+    visible) and those after it, `limit` in all. `around` need not be a
+    visible message: a deleted one still marks its place. The flags look one
+    row beyond each end, so that a client knows which way it can page.
+    """
+    limit = min(limit, HISTORY_MAX_LIMIT)
+    visible = _for_display(Message.objects.filter(room_id=room_id, deleted_at__isnull=True))
+    half = limit // 2
+    older = list(visible.filter(id__lt=around).order_by("-id")[: half + 1])
+    newer = list(visible.filter(id__gte=around).order_by("id")[: limit - half + 1])
+    return older[:half][::-1] + newer[: limit - half], len(older) > half, len(newer) > limit - half
+
+
+def message_search(
+    *, user: "User", q: str, room_id: int | None = None, before: int | None = None, limit: int = 20
+) -> tuple[list[Message], bool]:
+    """
+    Return (messages newest first, has_more): the undeleted messages of the
+    user's rooms, or of `room_id` only (NotMember when the user is not in it),
+    whose body contains every word of `q`, older than `before` when given.
+    The database's full-text index finds them (messaging.search).
+    """
+    limit = min(limit, SEARCH_MAX_LIMIT)
+    if room_id is not None:
+        room_ids = {membership_get(user=user, room_id=room_id).room_id}
+    else:
+        room_ids = room_ids_for_user(user=user)
+    ids = search_message_ids(words=query_words(q), room_ids=room_ids, before=before, limit=limit + 1)
+    found = _for_display(Message.objects.filter(id__in=ids[:limit])).order_by("-id")
+    return list(found), len(ids) > limit
 
 
 def room_history(*, room_id: int, around: int | None = None, limit: int = 200) -> list[Message]:

@@ -21,6 +21,7 @@ from chatroom.ratelimit import send_bucket
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_now, publish_on_commit, to_room
 from messaging.models import Message
+from messaging.search import search_index_update
 from messaging.serializers import MessageSerializer
 from moderation.models import ModerationAction
 from moderation.services import moderation_record
@@ -134,6 +135,7 @@ def _insert(messages: list[Message]) -> list[dict]:
     for message in messages:
         message.created_at = now
         message.save(force_insert=True)
+    search_index_update(messages=messages, created=True)
     serialized = MessageSerializer(messages, many=True).data
     publish_on_commit(message_new_event(m, data) for m, data in zip(messages, serialized, strict=True))
     return serialized
@@ -163,6 +165,7 @@ def message_delete(*, actor: "User", room_id: int, message_id: int, reason: str 
         raise Forbidden("Only the author, the room's owner or an admin may delete this message.")
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
+    search_index_update(messages=[message])
     if as_staff or message.author_id != actor.id:
         moderation_record(
             actor=actor,

@@ -6,4 +6,5 @@ urlpatterns = [
     path("rooms/<id:room_id>/messages/", api.MessageListView.as_view(), name="message-list"),
     path("rooms/<id:room_id>/messages/<id:message_id>/", api.MessageDetailView.as_view(), name="message-detail"),
     path("rooms/<id:room_id>/read/", api.ReadView.as_view(), name="room-read"),
+    path("search/", api.SearchView.as_view(), name="message-search"),
 ]

@@ -11,6 +11,7 @@ from accounts.serializers import UserSerializer
 from chatroom.exceptions import Conflict, Forbidden, NotFound
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
+from messaging.search import search_index_drop_room
 from moderation.models import ModerationAction
 from moderation.services import moderation_record
 from rooms.models import Membership, Room, RoomBan, new_invite_code
@@ -82,6 +83,7 @@ def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool =
     room = acting.room
     moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=acting.authority, room=room, reason=reason)
     room_id = room.id
+    search_index_drop_room(room_id=room_id)
     room.delete()
     publish_on_commit([to_room(room_id, protocol.room_removed(room=room_id, reason="deleted"), drop_room=True)])
 

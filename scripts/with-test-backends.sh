@@ -61,6 +61,13 @@ wait_ready() {
 ensure_command mariadbd mariadb-server
 ensure_command redis-server redis-server
 PATH=$PATH:/usr/sbin
+# Message search on MariaDB uses the Mroonga engine (messaging/search.py); the server loads it below.
+mroonga_plugin="$(mariadbd --no-defaults --help --verbose 2>/dev/null | awk '$1 == "plugin-dir" {print $2}')/ha_mroonga.so"
+if [[ ! -f $mroonga_plugin ]]; then
+	log "installing mariadb-plugin-mroonga (apt)"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends mariadb-plugin-mroonga >/dev/null
+fi
 
 base=/dev/shm
 [[ -w $base ]] || base=${TMPDIR:-/tmp}
@@ -90,7 +97,8 @@ for attempt in 1 2 3; do
 		--port="$db_port" --bind-address=127.0.0.1 --pid-file="$workdir/mariadb.pid" \
 		--log-error="$workdir/mariadb.err" --skip-name-resolve --skip-log-bin \
 		--innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-buffer-pool-size=128M \
-		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --max-connections=500 &
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --max-connections=500 \
+		--plugin-load-add=ha_mroonga.so &
 	db_pid=$!
 	if wait_ready "$db_pid" "mariadb-admin --no-defaults -S '$workdir/mariadb.sock' -uroot ping"; then
 		pids+=("$db_pid")

@@ -5,6 +5,7 @@ from django.contrib.auth.hashers import MD5PasswordHasher
 
 from accounts.models import User
 from messaging.models import Message
+from messaging.search import search_index_update
 from rooms.models import Membership, Room
 
 PASSWORD = "correct-horse-battery-staple"
@@ -51,11 +52,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class MessageFactory(factory.django.DjangoModelFactory):
-    """A stored message (no push): the author should be a member of the room."""
+    """A stored message (no push), in the search index as message_send leaves it: the author should be a member."""
 
     class Meta:
         model = Message
+        skip_postgeneration_save = True
 
     room = factory.SubFactory(RoomFactory)
     author = factory.SelfAttribute("room.owner")
     body = factory.Sequence(lambda n: f"message {n}")
+
+    @factory.post_generation
+    def search_index(message, create, extracted, **kwargs):
+        if create:
+            search_index_update(messages=[message], created=message.deleted_at is None)

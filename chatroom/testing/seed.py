@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from chatroom.testing.factories import PASSWORD
 from messaging.models import Message
+from messaging.search import search_index_update
 from moderation.roles import MODERATOR_PERMISSIONS, MODERATORS_GROUP
 from rooms import services as room_services
 from rooms.models import Membership, Room, RoomBan
@@ -50,4 +51,6 @@ def seed_chat(*, members: int = 3, messages: int = 150) -> Chat:
     )
     Message.objects.filter(pk__in=[m.pk for m in stored[::10]]).update(deleted_at=timezone.now())
     RoomBan.objects.create(room=other_room, user=people[0], banned_by=owner)
-    return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=list(Message.objects.all()))
+    messages = list(Message.objects.all())
+    search_index_update(messages=[m for m in messages if m.deleted_at is None], created=True)
+    return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=messages)
