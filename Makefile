@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local development runs with DEBUG on unless the environment says otherwise.
 export DJANGO_DEBUG ?= true
 
-.PHONY: run test test-unit test-mariadb test-stack test-browser lint bench system-deps clean
+.PHONY: run test test-unit test-mariadb test-stack test-browser lint bench bench-search system-deps clean
 
 # Debian packages that mysqlclient needs to compile; installed only when missing.
 system-deps:
@@ -62,6 +62,11 @@ $(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
 
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
+
+# Search latency over a million messages on SQLite and MariaDB (Mroonga): about 15 minutes,
+# most of it building the data (docs/benchmarks.md, "Search").
+bench-search: $(BIN)/.bench-installed
+	$(BIN)/python -m bench --targets search
 
 clean:
 	rm -rf $(VENV) .pytest_cache
