@@ -231,6 +231,7 @@ def child(size: Size, partial: Path) -> None:
     """Run in a process of its own, with the database chosen by DATABASE_URL."""
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatroom.settings")
     django.setup()
     from django.core.management import call_command
     from django.db import connection
@@ -252,7 +253,6 @@ def run_backend(backend: str, size: Size) -> dict:
         partial = Path(workdir) / "result.json"
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "chatroom.settings",
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
             "DJANGO_LOG_LEVEL": "WARNING",

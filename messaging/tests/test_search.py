@@ -101,6 +101,7 @@ def test_deleted_messages_are_not_found(owner_client, room, say, django_capture_
     with django_capture_on_commit_callbacks(execute=True):
         message_delete(actor=room.owner, room_id=room.id, message_id=gone.id)
     assert found(owner_client, "budget") == ["budget draft one"]
+    assert indexed([kept.id, gone.id]) == 1  # the deleted message's text leaves the index too
 
 
 def test_edits_are_found_by_their_new_words_only(owner_client, say, django_capture_on_commit_callbacks):
@@ -186,8 +187,9 @@ def test_query_count_does_not_grow_with_results(owner_client, room, make_user, d
     for author in authors:
         MembershipFactory(room=room, user=author)
         MessageFactory(room=room, author=author, body="standup notes")
-    # Authentication, the caller's rooms, the search, the messages with their authors (and a session setting).
-    with django_assert_max_num_queries(6):
+    # The user, their rooms, the search (MySQL family: the newest id, the recent window, a session
+    # setting and the index), the messages with their authors: never one query per result.
+    with django_assert_max_num_queries(7):
         assert len(search(owner_client, "standup")["results"]) == 10
 
 
@@ -329,3 +331,19 @@ def test_reindex_builds_the_index_for_messages_stored_without_it(owner_client, r
     call_command("search_reindex")
     assert "Indexed 3 messages" in capsys.readouterr().out
     assert found(owner_client, "imported") == ["imported line 2", "imported line 1", "imported line 0"]
+
+
+@pytest.mark.parametrize("window", [0, 3, 20_000])
+def test_pages_are_the_same_whether_the_recent_window_or_the_index_finds_them(owner_client, room, monkeypatch, window):
+    """MySQL and MariaDB read the newest ids before the index (MysqlFamilyIndex.find): either way, the same pages."""
+    monkeypatch.setattr("messaging.search.RECENT_WINDOW", window)
+    messages = [MessageFactory(room=room, body=f"{'match' if i % 3 else 'other'} {i}") for i in range(30)]
+    expected = [m.id for m in reversed(messages) if m.body.startswith("match")]
+    seen, before = [], None
+    while True:
+        page = search(owner_client, "match", limit=4, **({"before": before} if before else {}))
+        seen += [m["id"] for m in page["results"]]
+        if not page["has_more"]:
+            break
+        before = seen[-1]
+    assert seen == expected
