@@ -293,7 +293,9 @@ class MysqlFamilyIndex(SearchIndex):
     def match(self, words: list[str]) -> Match:
         where = ["m.body LIKE %s" for _ in words]  # backslash is MySQL's default LIKE escape
         params: list = [_like(word) for word in words]
-        terms = self.terms(words)
+        # A one-character word is in most messages, and costly to list: LIKE alone checks it
+        # when a longer word can narrow the search.
+        terms = self.terms([word for word in words if len(word) > 1] or words)
         if terms:
             where.insert(0, "MATCH (s.body) AGAINST (%s IN BOOLEAN MODE)")
             params.insert(0, " ".join(terms))
