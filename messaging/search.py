@@ -23,6 +23,10 @@ The database's own full-text index finds the candidates (docs/deployment.md):
 - MySQL 8, production: the same table in InnoDB, FULLTEXT WITH PARSER ngram
   (ngram_token_size = 2), which is transactional.
 
+Both MySQL-family engines list every message containing a word before the
+newest can be picked: there a search first reads the newest RECENT_WINDOW ids
+(MysqlFamilyIndex.find). SQLite's FTS5 hands matches over newest first itself.
+
 Writers keep the index in step through two functions, and only these:
 `search_index_update(messages=...)` after saving new, edited or deleted
 messages (inside their transaction), and `search_index_drop_room(room_id=...)`
@@ -68,8 +72,6 @@ class Match:
 class SearchIndex:
     """The interface of a backend: DDL for the migration, writes for the services, and the query."""
 
-    vendor = ""
-
     def create(self, cursor) -> None:
         raise NotImplementedError
 
@@ -104,11 +106,11 @@ def _like(word: str) -> str:
     return f"%{escaped}%"
 
 
-def _batches(cursor, sql: str, params: Sequence = ()) -> Iterable[list[tuple]]:
+def _batches(cursor, sql: str) -> Iterable[list[tuple]]:
     """The rows of a query REBUILD_BATCH at a time, keyed on id: no long result set held in memory."""
     last = 0
     while True:
-        cursor.execute(f"{sql} AND id > %s ORDER BY id LIMIT {REBUILD_BATCH}", [*params, last])
+        cursor.execute(f"{sql} AND id > %s ORDER BY id LIMIT {REBUILD_BATCH}", [last])
         rows = cursor.fetchall()
         if not rows:
             return
@@ -117,8 +119,6 @@ def _batches(cursor, sql: str, params: Sequence = ()) -> Iterable[list[tuple]]:
 
 
 class SqliteFts5Index(SearchIndex):
-    vendor = "sqlite"
-
     def create(self, cursor) -> None:
         cursor.execute(
             f"CREATE VIRTUAL TABLE {SQLITE_TABLE} USING fts5(body, spaced, tokenize = 'trigram case_sensitive 0')"
@@ -160,9 +160,10 @@ class SqliteFts5Index(SearchIndex):
     def match(self, words: list[str]) -> Match:
         phrases = []
         for word in words:
-            column, text = ("body", word) if len(word) >= 3 else ("spaced", SEPARATOR.join(word))
-            if len(word) == 1:
-                text = SEPARATOR + word + SEPARATOR
+            if len(word) >= 3:
+                column, text = "body", word
+            else:  # 开会 is 开␟会, 会 is ␟会␟: three characters, one trigram
+                column, text = "spaced", SEPARATOR.join(word) if len(word) == 2 else SEPARATOR + word + SEPARATOR
             # An FTS5 string: everything between the quotes is text; a quote inside is doubled.
             phrases.append(f'{column} : "{text.replace(chr(34), chr(34) * 2)}"')
         return Match(
@@ -192,7 +193,6 @@ class MysqlFamilyIndex(SearchIndex):
     this, but keeping one code path means the MySQL path is the tested one.
     """
 
-    vendor = "mysql"
     engine = ""
     index_options = ""
 
