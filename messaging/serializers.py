@@ -61,9 +61,9 @@ class MessageHistoryQuerySerializer(serializers.Serializer):
 
 
 class MessageAroundPageSerializer(MessagePageSerializer):
-    """A history page `around` a message: `has_more` says older ones exist, `has_newer` newer ones."""
+    """A history page; `around` a message it also says whether newer ones exist (`has_more`: older ones)."""
 
-    has_newer = serializers.BooleanField()
+    has_newer = serializers.BooleanField(required=False, help_text="Only with `around`.")
 
 
 SEARCH_QUERY_MAX_LENGTH = 200
