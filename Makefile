@@ -63,8 +63,8 @@ $(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
-# Search latency over a million messages on SQLite and MariaDB (Mroonga): about 15 minutes,
-# most of it building the data (docs/benchmarks.md, "Search").
+# Search latency over a million messages on SQLite and MariaDB (Mroonga): about 5 minutes on a
+# quiet machine, most of it building the data (docs/benchmarks.md, "Search").
 bench-search: $(BIN)/.bench-installed
 	$(BIN)/python -m bench --targets search
 
