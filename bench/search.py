@@ -315,7 +315,7 @@ def run(backends: list[str], size: Size) -> dict:
     out.write_text(json.dumps(document, indent=1))
     print("\n" + markdown(results) + "\n", flush=True)
     say(f"load average {load_at_start} at start, {document['loadavg_at_end']} at end")
-    say(f"results in {out.relative_to(ROOT)}")
+    say(f"results in {out}")
     return document
 
 
