@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint audit bench system-deps clean
+.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint audit bench bench-search system-deps clean
 
 # Debian packages that mysqlclient needs to compile; installed only when missing.
 system-deps:
@@ -95,6 +95,11 @@ bench: $(BIN)/.bench-installed
 # delivery. Needs psutil and websockets only (requirements-dev.txt), not the plotting tools.
 test-bench: $(BIN)/.installed
 	$(BIN)/pytest bench/tests
+
+# Search latency over a million messages on SQLite and MariaDB (Mroonga): about 5 minutes on a
+# quiet machine, most of it building the data (docs/benchmarks.md, "Search").
+bench-search: $(BIN)/.bench-installed
+	$(BIN)/python -m bench --targets search
 
 clean:
 	rm -rf $(VENV) .pytest_cache

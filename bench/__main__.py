@@ -4,6 +4,7 @@
     python -m bench                 # reference, embedded, stack with 1 and 2 workers (minutes)
     python -m bench --quick         # a smoke check in under a minute: reference and embedded, small
     python -m bench --targets reference,stack-1w
+    python -m bench --targets search    # search latency over a million messages (bench/search.py)
 
 The stack targets need MariaDB and Redis: unless DATABASE_URL and REDIS_URL are
 set, the tool runs them under scripts/with-test-backends.sh, which starts
@@ -24,13 +25,13 @@ from pathlib import Path
 
 import psutil
 
-from bench import report
+from bench import report, search
 from bench.loadgen import WorkerPool, default_worker_count
 from bench.runner import FULL, QUICK, SCENARIOS, Bench
 from bench.servers import BENCH_SETTINGS, ROOT, start_embedded, start_reference, start_stack
 from testbed.processes import BENCH_PORTS
 
-ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w", "uvicorn-1w")
+ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w", "uvicorn-1w", "search")
 DEFAULT_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w")
 # Targets on MariaDB and Redis.
 STACK_TARGETS = ("stack-1w", "stack-2w", "uvicorn-1w")
@@ -164,6 +165,12 @@ def main() -> None:
     if args.partial:
         args.partial.write_text(json.dumps(run_targets(targets, args)))
         return
+    if "search" in targets:
+        # Its own dataset and report (bench/search.py); `python -m bench.search --help` for sizes.
+        search.run(list(search.BACKENDS), search.Size())
+        targets = [t for t in targets if t != "search"]
+        if not targets:
+            return
 
     info = machine()
     command = " ".join(["python -m bench", *sys.argv[1:]])

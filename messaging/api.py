@@ -1,20 +1,23 @@
-"""Messages REST API: history, the change log, send, edit, delete, reactions, read pointer."""
+"""Messages REST API: history, the change log, send, edit, delete, reactions, read pointer, search."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from messaging import services
-from messaging.selectors import message_changes, message_history
+from messaging.selectors import message_changes, message_history, message_history_around, message_search
 from messaging.serializers import (
     CHANGES_DEFAULT_LIMIT,
     CHANGES_MAX_LIMIT,
     ChangesPageSerializer,
     ChangesQuerySerializer,
+    MessageAroundPageSerializer,
     MessageChangeSerializer,
     MessageEditSerializer,
     MessageHistoryQuerySerializer,
     MessagePageSerializer,
+    MessageSearchQuerySerializer,
     MessageSendSerializer,
     MessageSerializer,
     ReactionInputSerializer,
@@ -28,14 +31,24 @@ class MessageListView(RoomScopedView):
         parameters=[
             OpenApiParameter("before", int, description="Messages just older than this id."),
             OpenApiParameter("after", int, description="Messages just newer than this id."),
+            OpenApiParameter(
+                "around", int, description="This message with limit/2 older ones before it and newer ones after it."
+            ),
             OpenApiParameter("limit", int, description="At most this many (default 50, capped at 200)."),
         ],
-        responses=MessagePageSerializer,
+        responses=MessageAroundPageSerializer,
     )
     def get(self, request, room_id):
         query = MessageHistoryQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        messages, has_more = message_history(room_id=room_id, **query.validated_data)
+        params = query.validated_data
+        if "around" in params:
+            messages, has_older, has_newer = message_history_around(
+                room_id=room_id, around=params["around"], limit=params["limit"]
+            )
+            page = {"results": MessageSerializer(messages, many=True).data, "has_more": has_older}
+            return Response({**page, "has_newer": has_newer})
+        messages, has_more = message_history(room_id=room_id, **params)
         return Response({"results": MessageSerializer(messages, many=True).data, "has_more": has_more})
 
     @extend_schema(request=MessageSendSerializer, responses={201: MessageSerializer, 200: MessageSerializer})
@@ -113,3 +126,27 @@ class ReadView(RoomScopedView):
         serializer.is_valid(raise_exception=True)
         services.message_mark_read(user=request.user, room_id=room_id, **serializer.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SearchView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="1-200 characters; every word must occur."),
+            OpenApiParameter("room", int, description="Only this room (one of the caller's)."),
+            OpenApiParameter("before", int, description="Only messages older than this id (the next page)."),
+            OpenApiParameter("limit", int, description="At most this many (default 20, capped at 100)."),
+        ],
+        responses=MessagePageSerializer,
+    )
+    def get(self, request):
+        query = MessageSearchQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        messages, has_more = message_search(
+            user=request.user,
+            q=params["q"],
+            room_id=params.get("room"),
+            before=params.get("before"),
+            limit=params["limit"],
+        )
+        return Response({"results": MessageSerializer(messages, many=True).data, "has_more": has_more})

@@ -1,12 +1,20 @@
 """Reads about messages."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from chatroom.exceptions import NotFound
 from messaging.models import Message
+from messaging.search import query_words, search_message_ids
 from rooms.models import Room
+from rooms.selectors import membership_get, room_ids_for_user
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 HISTORY_MAX_LIMIT = 200
+SEARCH_MAX_LIMIT = 100
 
 
 def messages_shown() -> QuerySet[Message]:
@@ -56,6 +64,41 @@ def message_get(*, room_id: int, message_id: int) -> Message:
     if message is None:
         raise NotFound("No such message.")
     return message
+
+
+def message_history_around(*, room_id: int, around: int, limit: int = 50) -> tuple[list[Message], bool, bool]:
+    """
+    Return (messages oldest first, has_older, has_newer): the `limit // 2`
+    messages older than `around`, then the message `around` (when it is
+    visible) and those after it, `limit` in all. `around` need not be a
+    visible message: a deleted one still marks its place. The flags look one
+    row beyond each end, so that a client knows which way it can page.
+    """
+    limit = min(limit, HISTORY_MAX_LIMIT)
+    visible = messages_shown().filter(room_id=room_id, deleted_at__isnull=True)
+    half = limit // 2
+    older = list(visible.filter(id__lt=around).order_by("-id")[: half + 1])
+    newer = list(visible.filter(id__gte=around).order_by("id")[: limit - half + 1])
+    return older[:half][::-1] + newer[: limit - half], len(older) > half, len(newer) > limit - half
+
+
+def message_search(
+    *, user: "User", q: str, room_id: int | None = None, before: int | None = None, limit: int = 20
+) -> tuple[list[Message], bool]:
+    """
+    Return (messages newest first, has_more): the undeleted messages of the
+    user's rooms, or of `room_id` only (NotMember when the user is not in it),
+    whose body contains every word of `q`, older than `before` when given.
+    The database's full-text index finds them (messaging.search).
+    """
+    limit = min(limit, SEARCH_MAX_LIMIT)
+    if room_id is not None:
+        room_ids = {membership_get(user=user, room_id=room_id).room_id}
+    else:
+        room_ids = room_ids_for_user(user=user)
+    ids = search_message_ids(words=query_words(q), room_ids=room_ids, before=before, limit=limit + 1)
+    found = messages_shown().filter(id__in=ids[:limit]).order_by("-id")
+    return list(found), len(ids) > limit
 
 
 def room_history(*, room_id: int, around: int | None = None, limit: int = 200) -> list[Message]:

@@ -205,11 +205,12 @@ class MessagePageSerializer(serializers.Serializer):
 class MessageHistoryQuerySerializer(serializers.Serializer):
     before = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     after = serializers.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
+    around = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     limit = serializers.IntegerField(required=False, min_value=1, default=50)
 
     def validate(self, attrs):
-        if "before" in attrs and "after" in attrs:
-            raise serializers.ValidationError("Give `before` or `after`, not both.")
+        if len({"before", "after", "around"} & attrs.keys()) > 1:
+            raise serializers.ValidationError("Give one of `before`, `after` or `around`.")
         return attrs
 
 
@@ -236,3 +237,20 @@ class ChangesPageSerializer(serializers.Serializer):
     seq = serializers.IntegerField(help_text="The room's latest change number this answer covers.")
     messages = serializers.ListField(child=MessageOrTombstoneField())
     has_more = serializers.BooleanField()
+
+
+class MessageAroundPageSerializer(MessagePageSerializer):
+    """A history page; `around` a message it also says whether newer ones exist (`has_more`: older ones)."""
+
+    has_newer = serializers.BooleanField(required=False, help_text="Only with `around`.")
+
+
+SEARCH_QUERY_MAX_LENGTH = 200
+
+
+class MessageSearchQuerySerializer(serializers.Serializer):
+    # Surrounding whitespace is trimmed first: a q of only spaces is empty, and 400.
+    q = serializers.CharField(min_length=1, max_length=SEARCH_QUERY_MAX_LENGTH)
+    room = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    before = serializers.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    limit = serializers.IntegerField(required=False, min_value=1, default=20)

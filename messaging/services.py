@@ -33,6 +33,7 @@ from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_now, publish_on_commit, to_room
 from messaging.models import Message, MessageEdit, MessageMention, Reaction
 from messaging.rendering import Member, Rendered, mention_names, render
+from messaging.search import search_index_update
 from messaging.selectors import message_get, messages_shown
 from messaging.serializers import MessageSerializer, message_tombstone
 from moderation.models import ModerationAction
@@ -234,6 +235,7 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     else:  # MySQL returns no ids from a multi-row INSERT
         for message in stored:
             message.save(force_insert=True)
+    search_index_update(messages=stored, created=True)
     MessageMention.objects.bulk_create(
         MessageMention(message=message, user_id=user_id, room_id=message.room_id)
         for message in stored
@@ -309,6 +311,7 @@ def message_edit(*, author: "User", room_id: int, message_id: int, body: str) ->
         message.body, message.html, message.mentions = body, rendered.html, rendered.mentions
         message.edited_at, message.seq = now, _seq_advance(room_id, seq)
         message.save(update_fields=["body", "html", "mentions", "edited_at", "seq"])
+        search_index_update(messages=[message])  # found by its new words, not its old ones
         MessageMention.objects.filter(message=message).delete()
         MessageMention.objects.bulk_create(
             MessageMention(message=message, user_id=user_id, room_id=room_id) for user_id in message.mentions
@@ -335,6 +338,7 @@ def message_delete(
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
         message.deleted_at, message.seq = timezone.now(), _seq_advance(room_id, seq)
         message.save(update_fields=["deleted_at", "seq"])
+        search_index_update(messages=[message])
         if as_staff or message.author_id != actor.id:
             moderation_record(
                 actor=actor,

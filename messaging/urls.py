@@ -12,4 +12,5 @@ urlpatterns = [
     ),
     path("rooms/<id:room_id>/changes/", api.ChangesView.as_view(), name="room-changes"),
     path("rooms/<id:room_id>/read/", api.ReadView.as_view(), name="room-read"),
+    path("search/", api.SearchView.as_view(), name="message-search"),
 ]

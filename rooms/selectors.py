@@ -109,6 +109,10 @@ def room_lock(*, room_id: int) -> None:
     list(Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True))
 
 
+def room_ids_for_user(*, user: "User") -> set[int]:
+    return set(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+
+
 def room_seqs_for_user(*, user: "User") -> dict[int, int]:
     """{room id: the room's latest change number} for each room of the user: what `hello` tells a socket."""
     return dict(Membership.objects.filter(user=user).values_list("room_id", "room__seq"))

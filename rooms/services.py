@@ -19,6 +19,7 @@ from chatroom.exceptions import Conflict, Forbidden, NotFound
 from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
+from messaging.search import search_index_drop_room
 from moderation.models import ModerationAction
 from moderation.services import moderation_record
 from rooms.models import Membership, Room, RoomBan, new_invite_code
@@ -106,6 +107,7 @@ def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool =
     room = acting.room
     moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=acting.authority, room=room, reason=reason)
     room_id = room.id
+    search_index_drop_room(room_id=room_id)
     avatar = room.avatar
     room.delete()
     file_delete_on_commit(avatar)

@@ -7,6 +7,7 @@ from django.db.models import F
 from accounts.models import User
 from messaging.models import Message
 from messaging.rendering import render
+from messaging.search import search_index_update
 from rooms.models import Membership, Room
 
 PASSWORD = "correct-horse-battery-staple"
@@ -55,11 +56,13 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 class MessageFactory(factory.django.DjangoModelFactory):
     """
     A stored message (no push, no mentions), numbered in its room's change log
-    as a send would be: the author should be a member of the room.
+    and in the search index as a send would leave it: the author should be a
+    member of the room.
     """
 
     class Meta:
         model = Message
+        skip_postgeneration_save = True
 
     room = factory.SubFactory(RoomFactory)
     author = factory.SelfAttribute("room.owner")
@@ -72,3 +75,8 @@ class MessageFactory(factory.django.DjangoModelFactory):
         Room.objects.filter(pk=room.pk).update(seq=F("seq") + 1)
         kwargs["seq"] = room.seq = Room.objects.values_list("seq", flat=True).get(pk=room.pk)
         return super()._create(model_class, *args, **kwargs)
+
+    @factory.post_generation
+    def search_index(message, create, extracted, **kwargs):
+        if create:
+            search_index_update(messages=[message], created=message.deleted_at is None)

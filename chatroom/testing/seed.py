@@ -10,6 +10,7 @@ from accounts.models import User
 from chatroom.testing.factories import PASSWORD
 from messaging.models import Message
 from messaging.rendering import render
+from messaging.search import search_index_update
 from moderation.roles import MODERATOR_PERMISSIONS, MODERATORS_GROUP
 from rooms import services as room_services
 from rooms.models import Membership, Room, RoomBan
@@ -61,4 +62,6 @@ def seed_chat(*, members: int = 3, messages: int = 150) -> Chat:
     Room.objects.filter(pk=room.pk).update(seq=messages + len(deleted))
     RoomBan.objects.create(room=other_room, user=people[0], banned_by=owner)
     room.refresh_from_db()
-    return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=list(Message.objects.all()))
+    messages = list(Message.objects.all())
+    search_index_update(messages=[m for m in messages if m.deleted_at is None], created=True)
+    return Chat(owner=owner, members=people, room=room, other_room=other_room, messages=messages)

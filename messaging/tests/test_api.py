@@ -5,8 +5,8 @@ import pytest
 from messaging import services
 from messaging.models import Message, Reaction
 from messaging.serializers import ChangesQuerySerializer
-from messaging.services import SendRequest
-from rooms.services import room_join
+from messaging.services import SendRequest, message_send
+from rooms.services import room_create, room_join
 
 pytestmark = pytest.mark.django_db
 
@@ -285,3 +285,31 @@ def test_history_and_changes_of_100_messages_cost_a_fixed_number_of_queries(
     assert len(history) == len(changes) == 100
     assert all(m["reply_to"] and m["reactions"] and m["mentions"] for m in history[1:])
     assert {m["id"]: m for m in history} == {m["id"]: m for m in changes}
+
+
+def test_history_around_a_message(api, room, django_capture_on_commit_callbacks):
+    """Opening a room at a search result: the message with its context, and which way more lie."""
+    client = api.as_user(room.owner)
+    ids = [client.post(url(room), {"body": str(i)}, format="json").json()["id"] for i in range(10)]
+    page = client.get(url(room), {"around": ids[5], "limit": 4}).json()
+    assert [m["id"] for m in page["results"]] == ids[3:7]  # two older, the message, one newer: oldest first
+    assert page["has_more"] and page["has_newer"]
+    page = client.get(url(room), {"around": ids[1], "limit": 6}).json()
+    assert [m["id"] for m in page["results"]] == ids[0:4] and not page["has_more"] and page["has_newer"]
+    page = client.get(url(room), {"around": ids[9], "limit": 6}).json()
+    assert [m["id"] for m in page["results"]] == ids[6:] and page["has_more"] and not page["has_newer"]
+    # A deleted message still marks its place; its neighbours are shown without it.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.delete(url(room, f"messages/{ids[5]}/"))
+    page = client.get(url(room), {"around": ids[5], "limit": 4}).json()
+    assert [m["id"] for m in page["results"]] == [ids[3], ids[4], ids[6], ids[7]]
+    assert client.get(url(room), {"around": ids[5], "limit": 1}).json()["results"][0]["id"] == ids[6]
+    for bad in ({"around": "x"}, {"around": 0}, {"around": 1, "before": 1}, {"around": 1, "after": 1}):
+        assert client.get(url(room), bad).status_code == 400, bad
+
+
+def test_history_around_another_rooms_message_shows_nothing_of_it(api, room, member, make_user):
+    other = room_create(owner=make_user("other"), name="other")
+    secret = message_send(author=other.owner, room_id=other.id, body="secret").message
+    page = api.as_user(member).get(url(room), {"around": secret.id}).json()
+    assert all(m["room"] == room.id for m in page["results"])

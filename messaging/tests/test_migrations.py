@@ -51,3 +51,11 @@ def test_existing_messages_are_numbered_and_rendered_per_room():
     assert migrated[ids[1]].html == "<p>&lt;b&gt;plain&lt;/b&gt;</p>"
     assert migrated[ids[2]].mentions == []  # Bob is not a member there
     assert list(MessageMention.objects.values_list("message_id", "user_id")) == [(ids[0], bob_id)]
+
+
+@pytest.fixture(autouse=True)
+def _schema_restored_after():
+    """Leave the database at the latest migrations (the search index included) for the tests that follow."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
