@@ -96,6 +96,7 @@ async def test_a_socket_that_crashes_leaves_the_hub_and_goes_offline(make_user, 
     ws = await open_socket(user)
     hub = await get_hub()
     assert user.id in hub.user_sockets and room.id in hub.room_sockets
+    await presence_settled(0)  # presence is written in the background (chatroom.realtime.presence)
     assert [m.online for m in await db(member_list)(room_id=room.id)] == [True]
 
     async def crash(self, text_data=None, bytes_data=None):
@@ -112,6 +113,7 @@ async def test_a_socket_that_crashes_leaves_the_hub_and_goes_offline(make_user, 
     # The user's next socket is counted from zero again.
     monkeypatch.undo()
     again = await open_socket(user)
+    await presence_settled(0)
     assert [m.online for m in await db(member_list)(room_id=room.id)] == [True]
     await again.disconnect()
     assert other.id not in hub.user_sockets
