@@ -74,6 +74,9 @@ def test_a_dropped_connection_recovers_every_missed_message_once(open_page):
     tap.drop = True
     send(alice, "lost push 1")
     send(alice, "lost push 2")
+    # Stored before Bob's, so that the order below is the order of the sends (a loaded machine
+    # could otherwise store Bob's first: ids, and the timeline, follow the store's order).
+    expect(message(alice, "lost push 2")).to_be_visible()
     send(bob, "my ack got lost")
     expect(message(alice, "my ack got lost")).to_be_visible()  # stored and delivered to Alice
     expect(bob.locator(".msg--pending", has_text="my ack got lost")).to_be_visible()
