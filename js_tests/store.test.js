@@ -21,21 +21,20 @@ test('a message that arrives by push, ack and catch-up is kept, shown and counte
   const pushed = message(4, 10);
   store.messageReceived(10, pushed);
   store.messageReceived(10, { ...pushed });
-  store.caughtUp(10, [message(3, 10), { ...pushed }]);
+  store.changesLoaded(10, { seq: 4, messages: [message(3, 10), { ...pushed }], has_more: false });
 
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3, 4]);
   assert.equal(events.filter(([type]) => type === 'message.added').length, 1);
   assert.equal(events.filter(([type]) => type === 'message.received').length, 4); // every arrival is reported
   assert.equal(store.room(10).data.unread_count, 1);
-  assert.equal(store.room(10).syncedId, 4);
+  assert.equal(store.room(10).log.seq, 4);
 });
 
-test('messages arriving out of order are listed by id, and catch-up pages are taken in id order', () => {
+test('messages arriving out of order are listed by id', () => {
   const { store } = withOpenRoom();
   store.messageReceived(10, message(7, 10));
-  store.caughtUp(10, [message(6, 10), message(4, 10), message(5, 10)]);
+  store.changesLoaded(10, { seq: 7, messages: [message(6, 10), message(4, 10), message(5, 10)], has_more: false });
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(store.room(10).syncedId, 6); // the after cursor moves with what the API gave, not pushes
   assert.equal(store.room(10).data.last_message.id, 7);
 });
 
@@ -144,10 +143,17 @@ test('older history adds only what this tab lacks and moves the cursor back', ()
   assert.equal(store.room(10).hasOlder, false);
 });
 
-test('a deleted message leaves; the caller hears when it was the preview', () => {
+test('a deleted message leaves, once; the preview is asked for again when it was the deleted one', () => {
   const { store } = withOpenRoom();
-  assert.equal(store.messageRemoved(10, 2), false);
-  assert.equal(store.messageRemoved(10, 3), true);
+  const events = recordEvents(store, ['message.removed', 'counts.stale']);
+  store.messageRemoved(10, 2);
+  store.messageRemoved(10, 2); // the ack and the push of one deletion
+  store.messageRemoved(10, 3);
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1]);
+  assert.deepEqual(events, [
+    ['message.removed', { roomId: 10, messageId: 2 }], ['message.removed', { roomId: 10, messageId: 3 }], ['counts.stale', { roomId: 10 }],
+  ]);
+  store.messageReceived(10, message(2, 10, bob, { seq: 2 })); // an older copy, late: it stays deleted
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1]);
 });
 
@@ -304,7 +310,7 @@ test('someone else\'s new message is announced once, whatever path brings it', (
   const { store } = withOpenRoom();
   const incoming = recordEvents(store, ['message.incoming']);
   store.messageReceived(10, message(4, 10));
-  store.caughtUp(10, [message(4, 10), message(5, 10, alice)]);
+  store.changesLoaded(10, { seq: 5, messages: [message(4, 10), message(5, 10, alice)], has_more: false });
   store.messageReceived(20, message(6, 20, carol)); // a room not loaded counts too
   store.messageReceived(10, message(2, 10)); // older than what was counted: a repeat
   assert.deepEqual(incoming.map(([, { roomId, message: m }]) => [roomId, m.id]), [[10, 4], [20, 6]]);

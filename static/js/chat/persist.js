@@ -103,6 +103,7 @@ export function createPersistence({ store, local }) {
     for (const item of kept.sort((a, b) => (a.at || 0) - (b.at || 0))) {
       store.pendingPut({
         client_id: item.client_id, room: item.room, body: item.body, at: item.at || 0,
+        reply_to: Number.isInteger(item.reply_to) ? item.reply_to : null,
         status: item.status === 'failed' ? 'failed' : 'waiting', error: item.status === 'failed' ? item.error || null : null,
         connection: 0,
       });
@@ -127,8 +128,8 @@ export function createPersistence({ store, local }) {
       local.remove(OUTBOX + clientId);
       return;
     }
-    const { client_id: id, room, body, status, error, at } = item;
-    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, status, error, at }));
+    const { client_id: id, room, body, reply_to: replyTo, status, error, at } = item;
+    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, reply_to: replyTo, status, error, at }));
   }
 
   /**
