@@ -62,7 +62,8 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
 
   function startEditingLast() {
     const room = store.currentRoom;
-    const message = room && store.lastOwnMessage(room.id);
+    // One's last message may still be on its way: not the one before it, then, but none.
+    const message = room && !store.pendingIn(room.id).length && store.lastOwnMessage(room.id);
     if (!message) return false;
     store.editStarted(room.id, message.id, message.body);
     return true;

@@ -252,15 +252,16 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
 
   let jumpTarget = null; // {roomId, messageId}: the message to show once its page is in
   function renderTimeline(room) {
-    const entries = [
+    const nodes = [
       ...store.sortedMessages(room.id).map((message) => messageElement(room, message)),
       ...room.notices.map(noticeItem),
       ...wantedDividers(room, new Date()),
       ...store.pendingIn(room.id).map((item) => pendingElement(room, item)),
     ].sort((a, b) => entryKey(a) - entryKey(b));
     messageList.setAttribute('aria-busy', 'true');
-    messageList.replaceChildren(...entries);
+    messageList.replaceChildren(...nodes);
     messageList.removeAttribute('aria-busy');
+    stopChosen = false;
     keepTabStop();
     updateHistoryStatus(room);
     unseenBelow = 0;
@@ -311,10 +312,14 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
     if (entry) entry.tabIndex = 0;
   }
 
-  /** The list keeps one Tab stop: the entry that had it, else the newest one. */
+  // The Tab stop is the newest entry, until the person moves in the list: then it stays where
+  // they were (as a roving tabindex does), for as long as the room is shown.
+  let stopChosen = false;
+
+  /** The list keeps one Tab stop: the entry the person was on, else the newest one. */
   function keepTabStop() {
     const stop = messageList.querySelector(`${ENTRY}[tabindex="0"]`);
-    if (!stop) setTabStop(entries().at(-1) || null);
+    if (!stop || !stopChosen) setTabStop(entries().at(-1) || null);
   }
 
   function focusEntry(entry) {
@@ -323,7 +328,12 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
     entry.focus();
   }
 
-  messageList.addEventListener('focusin', (event) => setTabStop(entryOf(event.target)));
+  messageList.addEventListener('focusin', (event) => {
+    const entry = entryOf(event.target);
+    if (!entry) return;
+    stopChosen = true;
+    setTabStop(entry);
+  });
   messageList.addEventListener('keydown', (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || event.isComposing) return;
     const entry = entryOf(event.target);
