@@ -126,3 +126,14 @@ test('signing out forgets this user\'s drafts and sends, and nobody else\'s', ()
   persistence.clear();
   assert.deepEqual([...storage.map.keys()].sort(), ['chatroom:2:draft:10', 'other:thing']);
 });
+
+test('a reply kept across a reload goes out as a reply', () => {
+  const storage = new FakeStorage();
+  const first = page(storage, { ready: false });
+  first.store.roomListLoaded([roomData(10)], 0);
+  first.outbox.send(10, 'an answer', { replyTo: 7 });
+  const second = page(storage);
+  second.store.roomListLoaded([roomData(10)], 0);
+  second.outbox.flush();
+  assert.deepEqual(second.transport.ofType('message.send'), [{ type: 'message.send', room: 10, body: 'an answer', client_id: 'alice-1', reply_to: 7 }]);
+});

@@ -342,3 +342,51 @@ test('messages pushed before the first room list arrives count once it has, unle
   store.messageReceived(99, message(8, 99)); // once the list is known, a stranger is ignored
   assert.deepEqual(store.early, []);
 });
+
+test('mentions of me count apart from the unread messages, and a read clears both', () => {
+  const { store } = withOpenRoom();
+  store.messageReceived(20, message(8, 20, bob, { mentions: [alice.id] }));
+  store.messageReceived(20, message(9, 20, bob, { mentions: [carol.id] }));
+  store.messageReceived(20, message(10, 20, alice, { mentions: [alice.id] })); // my own: neither
+  store.messageReceived(10, message(11, 10, bob, { mentions: [alice.id] })); // the room in view: read at once
+  assert.deepEqual([store.room(20).data.unread_count, store.room(20).data.mention_count], [2, 1]);
+  assert.equal(store.room(10).data.mention_count || 0, 0);
+  assert.equal(store.totalMentions(), 1);
+  store.readMarked(20);
+  assert.deepEqual([store.room(20).data.unread_count, store.room(20).data.mention_count], [0, 0]);
+});
+
+test('an edit that names me, or a deletion, of a message already counted asks the server for the counts', () => {
+  const { store } = withOpenRoom();
+  store.openRoom(20);
+  store.firstPageLoaded(20, { results: [], has_more: false });
+  store.openRoom(10);
+  store.messageReceived(20, message(8, 20, bob, { seq: 1 }));
+  const stale = recordEvents(store, ['counts.stale']);
+  store.messageReceived(20, message(8, 20, bob, { seq: 1 })); // a repeat: nothing
+  store.messageReceived(20, message(8, 20, bob, { seq: 2, mentions: [alice.id], edited_at: '2026-01-01T00:01:00.000Z' }));
+  assert.deepEqual(stale, [['counts.stale', { roomId: 20 }]]);
+  store.messageRemoved(20, 8, { seq: 3 });
+  assert.equal(stale.length, 2);
+});
+
+test('the composer\'s edit and reply, per room; a deleted message ends them without losing the text', () => {
+  const { store } = withOpenRoom();
+  store.messageReceived(10, message(4, 10, alice, { body: 'mine' }));
+  assert.equal(store.lastOwnMessage(10).id, 4);
+  const events = recordEvents(store, ['edit', 'reply', 'draft']);
+  store.editStarted(10, 4, 'mine');
+  store.editChanged(10, { text: 'mine, better' });
+  store.setReply(20, { id: 7, author: bob, excerpt: 'hi' });
+  assert.deepEqual(store.editing(10), { messageId: 4, text: 'mine, better', clientId: null });
+  assert.equal(store.editing(20), null);
+  assert.equal(store.replyTarget(20).id, 7);
+
+  store.messageRemoved(10, 4); // deleted (by a moderator, another tab) while being edited
+  assert.equal(store.editing(10), null);
+  assert.equal(store.draft(10), 'mine, better'); // in the composer as a draft
+  assert.deepEqual(events.map(([type]) => type), ['edit', 'edit', 'reply', 'draft', 'edit']);
+  store.setReply(20, null);
+  store.setReply(20, null);
+  assert.equal(events.filter(([type]) => type === 'reply').length, 2);
+});

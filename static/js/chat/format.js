@@ -165,9 +165,13 @@ export function mentionBadge(count) {
 
 const FIRST_WORDS_MAX = 40; // code points of a message that name it in a button or a quote
 
-/** The first words of a message, to name it (e.g. "Reply to alice: first words…"). */
+/** The first words of a message, to name it (e.g. "Reply to alice: first words…"): cut between words when it can. */
 export function firstWords(text, max = FIRST_WORDS_MAX) {
-  return excerpt(text || '', max);
+  const points = [...(text || '').replace(/\s+/g, ' ').trim()];
+  if (points.length <= max) return points.join('');
+  const cut = points.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
 /** Who wrote a message, as its actions name them. */
