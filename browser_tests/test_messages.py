@@ -14,7 +14,9 @@ from browser_tests.steps import (
     invite_code,
     join_room,
     message,
+    messages,
     send,
+    send_many,
     sign_up,
     unique_name,
     wait_online,
@@ -195,6 +197,38 @@ def test_a_tab_that_missed_changes_gets_them_from_the_change_log(open_page):
     expect(message(bob, "to be reacted to").locator(".reaction")).to_contain_text("1")
     assert any(f"/api/rooms/{room_id}/changes/?since=" in url for url in catch_ups), catch_ups
     assert not any("after=" in url for url in catch_ups), catch_ups  # no catch-up by id any more
+
+
+_REPLY_OVER_A_SOCKET = """async ({room, body, replyTo}) => {
+  const ws = new WebSocket(`ws://${location.host}/ws/chat/`);
+  const frames = [];
+  const until = (test) => new Promise((resolve) => {
+    ws.addEventListener('message', (event) => { frames.push(JSON.parse(event.data)); if (test()) resolve(); });
+  });
+  await until(() => frames.some((f) => f.type === 'hello'));
+  ws.send(JSON.stringify({type: 'message.send', room, body, reply_to: replyTo, client_id: `reply-${Math.random()}`}));
+  await until(() => frames.some((f) => f.type === 'ack'));
+  ws.close();
+}"""
+
+
+def test_a_reply_to_a_message_not_loaded_opens_the_history_around_it(open_page):
+    page = open_page()
+    sign_up(page, unique_name("ann"))
+    room_id = create_room(page, "Long")
+    send_many(page, room_id, [f"old {n:03}" for n in range(1, 61)])
+    first_id = page.request.get(f"/api/rooms/{room_id}/messages/?limit=1&around=1").json()["results"][0]["id"]
+    page.evaluate(_REPLY_OVER_A_SOCKET, {"room": room_id, "body": "about the first one", "replyTo": first_id})
+    page.reload()
+    wait_online(page)
+    expect(message(page, "old 001")).to_have_count(0)  # far above the first page
+    message(page, "about the first one").get_by_role("button", name=re.compile("^Reply to .*: old 001")).click()
+    expect(message(page, "old 001")).to_be_focused()
+    expect(message(page, "old 001")).to_be_in_viewport()
+    # The messages after it come back as the reader goes down, up to the latest.
+    page.get_by_role("button", name="Jump to latest messages").click()
+    expect(message(page, "about the first one")).to_be_in_viewport()
+    expect(messages(page)).to_have_count(50)
 
 
 def test_the_message_list_from_the_keyboard_alone(open_page):

@@ -234,6 +234,7 @@ export class ChatStore extends Emitter {
       if (serverLastId < room.seenId) {
         room.data.last_message = known.last_message;
         room.data.unread_count = known.unread_count;
+        room.data.mention_count = known.mention_count;
       }
       room.seenId = Math.max(room.seenId, serverLastId);
     }

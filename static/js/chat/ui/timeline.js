@@ -464,10 +464,13 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
     const room = current(roomId);
     if (room?.loaded && roleChanged) renderTimeline(room); // delete buttons come or go
   });
+  let namedBy = ''; // the members whose names the reactions show (presence changes do not rename anyone)
   store.on('members', ({ roomId }) => {
     // Reactions name who reacted from the member list.
     const room = current(roomId);
-    if (!room?.loaded) return;
+    const names = room?.members ? [...room.members.values()].map((member) => `${member.user.id}:${member.user.username}`).join() : '';
+    if (!room?.loaded || names === namedBy) return;
+    namedBy = names;
     for (const message of room.messages.values()) if (message.reactions?.length) rerenderMessage(room, message.id);
   });
   store.on('history', ({ roomId }) => {
