@@ -139,7 +139,8 @@ def test_two_people_edit_reply_react_and_mention(open_page):
     expect(room_item.locator(".badge-mention")).to_have_count(0)  # read
 
     # Alice, the owner, deletes Bob's reply after confirming; it goes for both, and so does its quote's source.
-    actions_of(alice, "The noodle place?").get_by_role("button", name=f"Delete {bob_name}'s message: The noodle place?").click()
+    delete = f"Delete {bob_name}'s message: The noodle place?"
+    actions_of(alice, "The noodle place?").get_by_role("button", name=delete).click()
     alice.get_by_role("dialog", name="Delete message?").get_by_role("button", name="Delete").click()
     expect(message(bob, "The noodle place?")).to_have_count(0)
     expect(message(alice, "The noodle place?")).to_have_count(0)
@@ -148,8 +149,8 @@ def test_two_people_edit_reply_react_and_mention(open_page):
 def test_a_tab_that_missed_changes_gets_them_from_the_change_log(open_page):
     alice, bob = open_page(), open_page()
     tap = SocketTap(bob)
-    catch_ups = []
-    bob.on("request", lambda request: catch_ups.append(request.url) if re.search(r"/(changes|messages)/\?", request.url) else None)
+    catch_ups = []  # what Bob's page asks the API to catch up with
+    bob.on("request", lambda r: catch_ups.append(r.url) if re.search(r"/(changes|messages)/\?", r.url) else None)
     sign_up(alice, unique_name("alice"))
     sign_up(bob, unique_name("bob"))
     room_id = create_room(alice, "Sleepy")

@@ -390,3 +390,17 @@ test('the composer\'s edit and reply, per room; a deleted message ends them with
   store.setReply(20, null);
   assert.equal(events.filter(([type]) => type === 'reply').length, 2);
 });
+
+test('back from an older stretch, the latest page replaces it and keeps what was pushed meanwhile', () => {
+  const store = makeStore();
+  store.roomListLoaded([roomData(10)], 0);
+  store.openRoom(10);
+  store.aroundPageLoaded(10, { results: [message(5, 10), message(6, 10)], has_more: true, has_newer: true });
+  store.messageReceived(10, message(100, 10)); // beyond the stretch: counted, not shown
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [5, 6]);
+  store.setLoading(10, true); // the latest page, asked for
+  store.messageReceived(10, message(101, 10)); // pushed while it is on its way
+  store.firstPageLoaded(10, { results: [message(99, 10), message(100, 10)], has_more: true });
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [99, 100, 101]);
+  assert.equal(store.room(10).hasNewer, false);
+});

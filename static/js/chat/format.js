@@ -202,6 +202,9 @@ export function messageActionsLabel(message, me) {
 
 export const EDITED = '(edited)';
 
+/** How the page names the person's own messages. */
+export const YOU = 'You';
+
 /** The tooltip of the "(edited)" marker: when the body last changed. */
 export function editedTitle(iso, locale = undefined) {
   return `Edited ${new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso))}`;

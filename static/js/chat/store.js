@@ -373,6 +373,8 @@ export class ChatStore extends Emitter {
     if (!room) return;
     const kind = older ? 'older' : newer ? 'newer' : 'first';
     room[{ older: 'loadingOlder', newer: 'loadingNewer', first: 'loading' }[kind]] = loading;
+    // The latest page is on its way to replace an older stretch: what is pushed meanwhile is kept.
+    if (kind === 'first' && loading) room.hasNewer = false;
     if (failed) room.loadFailed = kind;
     else if (room.loadFailed === kind) room.loadFailed = null;
     this.emit('history', { roomId });
@@ -382,7 +384,10 @@ export class ChatStore extends Emitter {
   firstPageLoaded(roomId, page) {
     const room = this.room(roomId);
     if (!room) return;
-    if (room.hasNewer) room.messages.clear(); // back from an older stretch: the latest replaces it
+    // Held now: what was pushed while the page was on its way, and any older stretch shown before
+    // (after a jump back), which the latest page replaces.
+    const oldest = page.results.length ? Math.min(...page.results.map((message) => message.id)) : Infinity;
+    if (page.has_more) for (const id of [...room.messages.keys()]) if (id < oldest) room.messages.delete(id);
     room.loading = false;
     room.loaded = true;
     room.hasNewer = false;

@@ -6,7 +6,7 @@
 
 import {
   EDITED, editedTitle, FAILED_SEND_ACTIONS, MESSAGE_ACTIONS, messageActionLabel, messageActionsLabel,
-  pendingStatusText, quoteText, reactionText,
+  pendingStatusText, quoteText, reactionText, YOU,
 } from '../format.js';
 import { avatar, h, linkify, messageHtml, timeElement } from './dom.js';
 
@@ -85,7 +85,7 @@ export function messageItem(message, view) {
   actionsItem(message, actions, me),
   h('div', { class: 'msg-bubble' },
     h('div', { class: 'msg-meta' },
-      h('span', { class: 'msg-author', id: ids.author }, own ? 'You' : author.username),
+      h('span', { class: 'msg-author', id: ids.author }, own ? YOU : author.username),
       timeElement(message.created_at, 'msg-time'),
       message.edited_at ? h('time', { class: 'msg-edited', datetime: message.edited_at, title: editedTitle(message.edited_at) }, EDITED) : null),
     quote ? quoteItem(quote) : null,
@@ -103,7 +103,7 @@ export function pendingItem(pending, { quote = null } = {}) {
     dataset: { key: Number.MAX_SAFE_INTEGER, clientId: pending.client_id },
   },
   h('div', { class: 'msg-bubble' },
-    h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, 'You')),
+    h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, YOU)),
     quote ? quoteItem(quote) : null,
     body,
     h('p', { class: 'msg-status', role: failed ? 'alert' : null }, pendingStatusText(pending),
