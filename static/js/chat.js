@@ -161,6 +161,7 @@ function guardUnsentWork() {
 }
 store.on('pending', guardUnsentWork);
 store.on('draft', guardUnsentWork);
+store.on('edit', guardUnsentWork);
 guardUnsentWork();
 
 // Signing out forgets this person's drafts and unsent messages on this computer (once the page goes).

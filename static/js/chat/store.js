@@ -264,6 +264,7 @@ export class ChatStore extends Emitter {
     if (firstLoad) {
       // Drafts kept from an earlier visit to rooms this person is no longer in cannot be sent.
       for (const roomId of [...this.drafts.keys()]) if (!this.rooms.has(roomId)) this.setDraft(roomId, '');
+      for (const roomId of [...this.edits.keys()]) if (!this.rooms.has(roomId)) this.editEnded(roomId);
     }
     this.emit('rooms');
     if (firstLoad) this.openRoom(this.currentId, { history: 'none' });
