@@ -2,7 +2,7 @@
 // (chat/emoji.js). The field takes the focus; ↓ or Tab goes into the emoji, where the arrow keys
 // move (a grid of COLUMNS), Enter picks; Enter in the field picks the first match; Escape or a
 // click elsewhere closes it (the Popover API's light dismiss) and the focus goes back to the
-// button that opened it.
+// button that opened it. Tabbing out closes it as well.
 
 import { searchEmoji } from '../emoji.js';
 import { EMOJI_PICKER } from '../format.js';
@@ -84,6 +84,13 @@ export function mountEmojiPicker({ el }) {
     } else if (event.key in moves) {
       event.preventDefault();
       focusChoice(index + moves[event.key]);
+    }
+  });
+  // Tabbing out of it closes it too (the popover's light dismiss covers clicks and Escape).
+  picker.addEventListener('focusout', (event) => {
+    if (picker.matches(':popover-open') && event.relatedTarget && !picker.contains(event.relatedTarget)) {
+      opener = null; // the focus is going somewhere on purpose: leave it there
+      picker.hidePopover();
     }
   });
   picker.addEventListener('toggle', (event) => {
