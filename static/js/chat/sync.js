@@ -203,22 +203,23 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
     return page.results.some((message) => message.id === messageId);
   }
 
-  /** One page of newer history after a page around an older message; true when a page arrived. */
+  /**
+   * One page of newer history after a page around an older message; true when a page arrived.
+   * A failure is tried again as the reader scrolls on (or jumps to the latest).
+   */
   async function loadNewer(roomId) {
     const room = store.room(roomId);
     if (!room?.loaded || !room.hasNewer || room.loadingNewer) return false;
     store.setLoading(roomId, true, { newer: true });
-    let failed = false;
     try {
       const after = store.newestLoadedId(roomId);
       store.newerPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { after, limit: PAGE_SIZE } }));
       return true;
     } catch (error) {
-      failed = isTransient(error);
-      if (!failed && error.status !== 404) store.toast(error.message);
+      if (!isTransient(error) && error.status !== 404) store.toast(error.message);
       return false;
     } finally {
-      store.setLoading(roomId, false, { newer: true, failed });
+      store.setLoading(roomId, false, { newer: true });
     }
   }
 
