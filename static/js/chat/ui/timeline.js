@@ -570,5 +570,7 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
   }, { root: scroller, rootMargin: '200px 0px 0px 0px' }).observe(historyStatus);
   updateDividersAtMidnight();
 
-  return { scrollToBottom, jumpToLatest, focusMessage: (messageId) => focusEntry(findMessage(messageId)) };
+  // jumpToMessage(roomId, messageId): show a message of the open room, loading the history around
+  // it when needed (a reply's quote uses it; so can a search result).
+  return { scrollToBottom, jumpToLatest, jumpToMessage };
 }
