@@ -106,7 +106,7 @@ def test_two_people_chat(open_page):
     link = body.get_by_role("link")
     expect(link).to_have_count(1)
     expect(link).to_have_attribute("href", "https://example.com/a?b=1")
-    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(link).to_have_attribute("rel", "nofollow noopener noreferrer")
     expect(link).to_have_attribute("target", "_blank")
     assert alice.evaluate("window.pwned") is None
 

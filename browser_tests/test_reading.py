@@ -57,7 +57,8 @@ def test_new_messages_below_the_way_down_and_the_new_line(open_page):
     alice, bob = open_page(), open_page()
     alice.add_init_script(FAKE_TAB_AND_NOTIFICATIONS)
     bob_name = unique_name("bob")
-    sign_up(alice, unique_name("alice"))
+    alice_name = unique_name("alice")
+    sign_up(alice, alice_name)
     sign_up(bob, bob_name)
     room_id = create_room(alice, "Busy")
     join_room(bob, invite_code(alice), "Busy")
@@ -132,13 +133,16 @@ def test_new_messages_below_the_way_down_and_the_new_line(open_page):
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true")
     assert alice.evaluate("window.permissionRequests") == 1
-    # In the background, a message notifies and the title counts it; the notification opens the room.
+    # In the background, the title counts every message; a mention of Alice notifies, chatter does not.
+    # The notification opens the room.
     alice.evaluate("setTabHidden(true)")
-    send_many(bob, room_id, ["are you there?"])
-    expect(alice).to_have_title(re.compile(r"^\(1\) "))  # shown in the same turn as the notification
+    send_many(bob, room_id, ["just chatter"])
+    expect(alice).to_have_title(re.compile(r"^\(1\) "))
+    send_many(bob, room_id, [f"@{alice_name} are you there?"])
+    expect(alice).to_have_title(re.compile(r"^\(2\) "))  # shown in the same turn as the notification
     shown = alice.evaluate("shownNotifications.map((n) => [n.title, n.options.body])")
-    assert shown == [[f"{bob_name} in Busy", "are you there?"]]
+    assert shown == [[f"{bob_name} mentioned you in Busy", f"@{alice_name} are you there?"]]
     alice.evaluate("setTabHidden(false); shownNotifications[0].dispatchEvent(new Event('click'))")
     expect(alice.locator("#room-name")).to_have_text("Busy")
-    expect(message(alice, "are you there?")).to_be_in_viewport()
+    expect(message(alice, f"@{alice_name} are you there?")).to_be_in_viewport()
     assert alice.evaluate("shownNotifications[0].closed")

@@ -31,7 +31,7 @@ test('our message by any path settles the pending send; someone else\'s with the
   outbox.send(10, 'hello');
   store.messageReceived(10, message(5, 10, { id: 2, username: 'bob' }, { client_id: 'client-1' }));
   assert.equal(store.pending.size, 1);
-  store.caughtUp(10, [message(6, 10, alice, { client_id: 'client-1' })]); // the ack was lost, catch-up found it
+  store.changesLoaded(10, { seq: 6, messages: [message(6, 10, alice, { client_id: 'client-1' })], has_more: false }); // the ack was lost, catch-up found it
   assert.equal(store.pending.size, 0);
   clock.advance(ACK_TIMEOUT_MS * 2);
   assert.equal(store.pending.size, 0); // its timer went with it
@@ -42,7 +42,7 @@ test('a send with no answer in time fails, and a retry goes out with the same cl
   outbox.send(10, 'hello');
   clock.advance(ACK_TIMEOUT_MS);
   assert.deepEqual(store.pending.get('client-1'), {
-    client_id: 'client-1', room: 10, body: 'hello', status: 'failed', error: 'no answer from the server.', connection: 1, at: 1000,
+    client_id: 'client-1', room: 10, body: 'hello', reply_to: null, status: 'failed', error: 'no answer from the server.', connection: 1, at: 1000,
   });
   outbox.retry('client-1');
   assert.deepEqual(transport.ofType('message.send').map((frame) => frame.client_id), ['client-1', 'client-1']);

@@ -126,3 +126,30 @@ test('signing out forgets this user\'s drafts and sends, and nobody else\'s', ()
   persistence.clear();
   assert.deepEqual([...storage.map.keys()].sort(), ['chatroom:2:draft:10', 'other:thing']);
 });
+
+test('a reply kept across a reload goes out as a reply', () => {
+  const storage = new FakeStorage();
+  const first = page(storage, { ready: false });
+  first.store.roomListLoaded([roomData(10)], 0);
+  first.outbox.send(10, 'an answer', { replyTo: 7 });
+  const second = page(storage);
+  second.store.roomListLoaded([roomData(10)], 0);
+  second.outbox.flush();
+  assert.deepEqual(second.transport.ofType('message.send'), [{ type: 'message.send', room: 10, body: 'an answer', client_id: 'alice-1', reply_to: 7 }]);
+});
+
+test('an edit under way survives a reload; one given up, or for a room no longer one\'s, does not', () => {
+  const storage = new FakeStorage();
+  const first = page(storage);
+  first.store.editStarted(10, 4, 'mine');
+  first.store.editChanged(10, { text: 'mine, better' });
+  first.store.editStarted(20, 5, 'in a room left meanwhile');
+  first.store.editStarted(30, 6, 'given up');
+  first.store.editEnded(30);
+  const second = page(storage);
+  assert.deepEqual(second.store.editing(10), { messageId: 4, text: 'mine, better', clientId: null });
+  assert.equal(second.store.editing(30), null);
+  second.store.roomListLoaded([roomData(10)], 0);
+  assert.equal(second.store.editing(20), null);
+  assert.equal(page(storage).store.editing(20), null);
+});

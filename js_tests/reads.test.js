@@ -21,7 +21,7 @@ test('a burst of messages in the open room moves the read pointer once, to the n
   const { store, transport } = setup();
   store.openRoom(10);
   store.firstPageLoaded(10, { results: [message(1, 10), message(2, 10)], has_more: false });
-  store.caughtUp(10, [message(3, 10), message(4, 10), message(5, 10)]);
+  store.changesLoaded(10, { seq: 5, messages: [message(3, 10), message(4, 10), message(5, 10)], has_more: false });
   await settle();
   assert.deepEqual(transport.ofType('read'), [{ type: 'read', room: 10, message_id: 5 }]);
   assert.equal(store.room(10).data.unread_count, 0);

@@ -21,21 +21,20 @@ test('a message that arrives by push, ack and catch-up is kept, shown and counte
   const pushed = message(4, 10);
   store.messageReceived(10, pushed);
   store.messageReceived(10, { ...pushed });
-  store.caughtUp(10, [message(3, 10), { ...pushed }]);
+  store.changesLoaded(10, { seq: 4, messages: [message(3, 10), { ...pushed }], has_more: false });
 
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3, 4]);
   assert.equal(events.filter(([type]) => type === 'message.added').length, 1);
   assert.equal(events.filter(([type]) => type === 'message.received').length, 4); // every arrival is reported
   assert.equal(store.room(10).data.unread_count, 1);
-  assert.equal(store.room(10).syncedId, 4);
+  assert.equal(store.room(10).log.seq, 4);
 });
 
-test('messages arriving out of order are listed by id, and catch-up pages are taken in id order', () => {
+test('messages arriving out of order are listed by id', () => {
   const { store } = withOpenRoom();
   store.messageReceived(10, message(7, 10));
-  store.caughtUp(10, [message(6, 10), message(4, 10), message(5, 10)]);
+  store.changesLoaded(10, { seq: 7, messages: [message(6, 10), message(4, 10), message(5, 10)], has_more: false });
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1, 2, 3, 4, 5, 6, 7]);
-  assert.equal(store.room(10).syncedId, 6); // the after cursor moves with what the API gave, not pushes
   assert.equal(store.room(10).data.last_message.id, 7);
 });
 
@@ -144,10 +143,17 @@ test('older history adds only what this tab lacks and moves the cursor back', ()
   assert.equal(store.room(10).hasOlder, false);
 });
 
-test('a deleted message leaves; the caller hears when it was the preview', () => {
+test('a deleted message leaves, once; the preview is asked for again when it was the deleted one', () => {
   const { store } = withOpenRoom();
-  assert.equal(store.messageRemoved(10, 2), false);
-  assert.equal(store.messageRemoved(10, 3), true);
+  const events = recordEvents(store, ['message.removed', 'counts.stale']);
+  store.messageRemoved(10, 2);
+  store.messageRemoved(10, 2); // the ack and the push of one deletion
+  store.messageRemoved(10, 3);
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1]);
+  assert.deepEqual(events, [
+    ['message.removed', { roomId: 10, messageId: 2 }], ['message.removed', { roomId: 10, messageId: 3 }], ['counts.stale', { roomId: 10 }],
+  ]);
+  store.messageReceived(10, message(2, 10, bob, { seq: 2 })); // an older copy, late: it stays deleted
   assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [1]);
 });
 
@@ -304,7 +310,7 @@ test('someone else\'s new message is announced once, whatever path brings it', (
   const { store } = withOpenRoom();
   const incoming = recordEvents(store, ['message.incoming']);
   store.messageReceived(10, message(4, 10));
-  store.caughtUp(10, [message(4, 10), message(5, 10, alice)]);
+  store.changesLoaded(10, { seq: 5, messages: [message(4, 10), message(5, 10, alice)], has_more: false });
   store.messageReceived(20, message(6, 20, carol)); // a room not loaded counts too
   store.messageReceived(10, message(2, 10)); // older than what was counted: a repeat
   assert.deepEqual(incoming.map(([, { roomId, message: m }]) => [roomId, m.id]), [[10, 4], [20, 6]]);
@@ -335,4 +341,66 @@ test('messages pushed before the first room list arrives count once it has, unle
   assert.deepEqual(store.early, []);
   store.messageReceived(99, message(8, 99)); // once the list is known, a stranger is ignored
   assert.deepEqual(store.early, []);
+});
+
+test('mentions of me count apart from the unread messages, and a read clears both', () => {
+  const { store } = withOpenRoom();
+  store.messageReceived(20, message(8, 20, bob, { mentions: [alice.id] }));
+  store.messageReceived(20, message(9, 20, bob, { mentions: [carol.id] }));
+  store.messageReceived(20, message(10, 20, alice, { mentions: [alice.id] })); // my own: neither
+  store.messageReceived(10, message(11, 10, bob, { mentions: [alice.id] })); // the room in view: read at once
+  assert.deepEqual([store.room(20).data.unread_count, store.room(20).data.mention_count], [2, 1]);
+  assert.equal(store.room(10).data.mention_count || 0, 0);
+  assert.equal(store.totalMentions(), 1);
+  store.readMarked(20);
+  assert.deepEqual([store.room(20).data.unread_count, store.room(20).data.mention_count], [0, 0]);
+});
+
+test('an edit that names me, or a deletion, of a message already counted asks the server for the counts', () => {
+  const { store } = withOpenRoom();
+  store.openRoom(20);
+  store.firstPageLoaded(20, { results: [], has_more: false });
+  store.openRoom(10);
+  store.messageReceived(20, message(8, 20, bob, { seq: 1 }));
+  const stale = recordEvents(store, ['counts.stale']);
+  store.messageReceived(20, message(8, 20, bob, { seq: 1 })); // a repeat: nothing
+  store.messageReceived(20, message(8, 20, bob, { seq: 2, mentions: [alice.id], edited_at: '2026-01-01T00:01:00.000Z' }));
+  assert.deepEqual(stale, [['counts.stale', { roomId: 20 }]]);
+  store.messageRemoved(20, 8, { seq: 3 });
+  assert.equal(stale.length, 2);
+});
+
+test('the composer\'s edit and reply, per room; a deleted message ends them without losing the text', () => {
+  const { store } = withOpenRoom();
+  store.messageReceived(10, message(4, 10, alice, { body: 'mine' }));
+  assert.equal(store.lastOwnMessage(10).id, 4);
+  const events = recordEvents(store, ['edit', 'reply', 'draft']);
+  store.editStarted(10, 4, 'mine');
+  store.editChanged(10, { text: 'mine, better' });
+  store.setReply(20, { id: 7, author: bob, excerpt: 'hi' });
+  assert.deepEqual(store.editing(10), { messageId: 4, text: 'mine, better', clientId: null });
+  assert.equal(store.editing(20), null);
+  assert.equal(store.replyTarget(20).id, 7);
+
+  store.messageRemoved(10, 4); // deleted (by a moderator, another tab) while being edited
+  assert.equal(store.editing(10), null);
+  assert.equal(store.draft(10), 'mine, better'); // in the composer as a draft
+  assert.deepEqual(events.map(([type]) => type), ['edit', 'edit', 'reply', 'draft', 'edit']);
+  store.setReply(20, null);
+  store.setReply(20, null);
+  assert.equal(events.filter(([type]) => type === 'reply').length, 2);
+});
+
+test('back from an older stretch, the latest page replaces it and keeps what was pushed meanwhile', () => {
+  const store = makeStore();
+  store.roomListLoaded([roomData(10)], 0);
+  store.openRoom(10);
+  store.aroundPageLoaded(10, { results: [message(5, 10), message(6, 10)], has_more: true, has_newer: true });
+  store.messageReceived(10, message(100, 10)); // beyond the stretch: counted, not shown
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [5, 6]);
+  store.setLoading(10, true); // the latest page, asked for
+  store.messageReceived(10, message(101, 10)); // pushed while it is on its way
+  store.firstPageLoaded(10, { results: [message(99, 10), message(100, 10)], has_more: true });
+  assert.deepEqual(store.sortedMessages(10).map((m) => m.id), [99, 100, 101]);
+  assert.equal(store.room(10).hasNewer, false);
 });

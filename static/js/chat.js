@@ -3,6 +3,7 @@
 // state, the logic modules (chat/*.js) talk to the server, the views (chat/ui/*.js) show the store.
 // Data comes from the REST API; live updates from one WebSocket (docs/PROTOCOL.md).
 
+import { createChanges } from './chat/changes.js';
 import { createCommands } from './chat/commands.js';
 import { LEAVE_WARNING } from './chat/format.js';
 import { createApi, createProbe, csrfTokenFrom } from './chat/http.js';
@@ -58,14 +59,18 @@ const socket = new ChatSocket({
   onFrame: (frame) => handleFrame(frame),
   onState: (state) => {
     store.connectionChanged(state);
-    if (state === 'offline') outbox.connectionLost();
+    if (state === 'offline') {
+      outbox.connectionLost();
+      changes.connectionLost();
+    }
   },
   onUnauthenticated: goToLogin,
   probe: createProbe(config.urls.health, { fetch: (...args) => fetch(...args) }),
 });
 const outbox = createOutbox({ store, transport: socket });
-const handleFrame = createProtocol({ store, outbox, sync });
-const commands = createCommands({ store, api, sync, transport: socket, outbox });
+const changes = createChanges({ store, transport: socket });
+const handleFrame = createProtocol({ store, outbox, changes, sync });
+const commands = createCommands({ store, api, sync, transport: socket, outbox, changes });
 createReadMarker({ store, transport: socket, request: sync.roomRequest });
 
 // Views, each on its part of the page.
@@ -93,12 +98,17 @@ const { scrollToBottom } = mountTimeline({
   el: {
     scroller: byId('messages'), historyStatus: byId('history-status'), messageList: byId('message-list'), confirmDialog: byId('confirm-dialog'),
     newMessagesPill: byId('new-messages'), jumpButton: byId('jump-latest'), composerInput: byId('composer-input'),
+    emojiPicker: { picker: byId('emoji-picker'), search: byId('emoji-search'), grid: byId('emoji-grid'), empty: byId('emoji-empty') },
   },
 });
 mountComposer({
   store, commands, limits: config.limits, scrollToBottom,
   finePointer: window.matchMedia('(pointer: fine)'),
-  el: { composer: byId('composer'), input: byId('composer-input'), error: byId('composer-error'), typing: byId('typing') },
+  el: {
+    composer: byId('composer'), input: byId('composer-input'), error: byId('composer-error'), typing: byId('typing'),
+    context: byId('composer-context'), contextText: byId('composer-context-text'), contextDetail: byId('composer-context-detail'),
+    contextCancel: byId('composer-context-cancel'), mentionList: byId('mention-list'),
+  },
 });
 mountMembers({ store, commands, el: { memberList: byId('member-list'), confirmDialog: byId('confirm-dialog') } });
 mountRoomSettings({
@@ -151,6 +161,7 @@ function guardUnsentWork() {
 }
 store.on('pending', guardUnsentWork);
 store.on('draft', guardUnsentWork);
+store.on('edit', guardUnsentWork);
 guardUnsentWork();
 
 // Signing out forgets this person's drafts and unsent messages on this computer (once the page goes).

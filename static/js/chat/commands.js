@@ -1,9 +1,10 @@
-// What the person asks for beyond sending (create, join, manage a room and its members), as REST
-// calls and the store actions their answers lead to. Errors are thrown for the views to show.
+// What the person asks for (create, join, manage a room and its members; send, edit, delete, react),
+// as REST calls and the store actions their answers lead to, or through the outbox and changes.js
+// over the socket. Errors of REST calls are thrown for the views to show.
 
 import { TYPING_EVERY_MS, typingFrame } from './protocol.js';
 
-export function createCommands({ store, api, sync, transport, outbox, now = Date.now }) {
+export function createCommands({ store, api, sync, transport, outbox, changes, now = Date.now }) {
   let lastTyping = { roomId: null, at: 0 };
   const roomRequest = sync.roomRequest;
 
@@ -39,11 +40,6 @@ export function createCommands({ store, api, sync, transport, outbox, now = Date
       store.roomRemoved(roomId, 'left');
     },
 
-    async deleteMessage(roomId, messageId) {
-      await roomRequest(roomId, `messages/${messageId}/`, { method: 'DELETE' });
-      if (store.messageRemoved(roomId, messageId)) sync.refreshRoom(roomId);
-    },
-
     async setRole(roomId, userId, role) {
       store.memberUpdated(roomId, await roomRequest(roomId, `members/${userId}/`, { method: 'PATCH', json: { role } }));
     },
@@ -54,9 +50,30 @@ export function createCommands({ store, api, sync, transport, outbox, now = Date
       store.memberLeft(roomId, member.user, action === 'ban' ? 'banned' : 'kicked');
     },
 
+    /** Send `body`, as a reply to the room's reply target when there is one. */
     sendMessage(roomId, body) {
       lastTyping = { roomId: null, at: 0 }; // typing again after a send is news
-      return outbox.send(roomId, body);
+      const replyTo = store.replyTarget(roomId)?.id ?? null;
+      store.setReply(roomId, null);
+      return outbox.send(roomId, body, { replyTo });
+    },
+
+    /** Save the edit under way in the room's composer; false when there is none. */
+    saveEdit(roomId, body) {
+      const edit = store.editing(roomId);
+      if (!edit) return false;
+      store.editChanged(roomId, { text: body, clientId: changes.edit(roomId, edit.messageId, body) });
+      return true;
+    },
+
+    deleteMessage(roomId, messageId) {
+      return changes.remove(roomId, messageId);
+    },
+
+    /** Add one's reaction `emoji` to the message, or take it back when one has it (as shown). */
+    toggleReaction(roomId, message, emoji) {
+      const mine = store.reactionsOf(roomId, message).some((reaction) => reaction.emoji === emoji && reaction.mine);
+      return changes.react(roomId, message.id, emoji, !mine);
     },
 
     /** The composer changed: tell the room, at most as often as the server listens. */

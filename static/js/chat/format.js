@@ -135,10 +135,13 @@ function excerpt(text, max) {
   return points.length > max ? `${points.slice(0, max - 1).join('')}…` : points.join('');
 }
 
-/** The notification for a room: `count` messages unseen so far, `last` the newest. */
-export function notificationText(roomName, count, last) {
+/** The notification for a room: `count` messages unseen so far, `last` the newest (which may mention `me`). */
+export function notificationText(roomName, count, last, me = null) {
   const line = excerpt(last.body, NOTIFICATION_BODY_MAX);
-  if (count === 1) return { title: `${last.author.username} in ${roomName}`, body: line };
+  if (count === 1) {
+    const mentioned = me && (last.mentions || []).includes(me.id);
+    return { title: mentioned ? `${last.author.username} mentioned you in ${roomName}` : `${last.author.username} in ${roomName}`, body: line };
+  }
   return { title: `${count.toLocaleString()} new messages in ${roomName}`, body: `${last.author.username}: ${line}` };
 }
 
@@ -148,5 +151,134 @@ export const NOTIFICATIONS_LABEL = 'Desktop notifications';
 export function notificationsHint({ permission, enabled }) {
   if (permission === 'denied') return 'Notifications are blocked for this site: allow them in the browser\'s settings.';
   if (permission === 'granted' && enabled) return 'Desktop notifications are on: press to turn them off';
-  return 'Turn on desktop notifications for new messages while this tab is in the background';
+  return 'Turn on desktop notifications for mentions of you while this tab is in the background';
 }
+
+// --- The room list's badges ---------------------------------------------------------------------
+
+/** The badge of a room's messages that mention the person, apart from its unread count. */
+export function mentionBadge(count) {
+  return { shown: count > 1 ? `@${count > 99 ? '99+' : count}` : '@', label: count === 1 ? ', 1 mention of you' : `, ${count.toLocaleString()} mentions of you` };
+}
+
+// --- Messages of version 2: edits, replies, reactions, actions -----------------------------------
+
+const FIRST_WORDS_MAX = 40; // code points of a message that name it in a button or a quote
+
+/** The first words of a message, to name it (e.g. "Reply to alice: first words…"): cut between words when it can. */
+export function firstWords(text, max = FIRST_WORDS_MAX) {
+  const points = [...(text || '').replace(/\s+/g, ' ').trim()];
+  if (points.length <= max) return points.join('');
+  const cut = points.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** Who wrote a message, as its actions name them. */
+function whose(message, me) {
+  return message.author.id === me.id ? 'your message' : `${message.author.username}'s message`;
+}
+
+/** The accessible name of an action on a message: it says which message. */
+export function messageActionLabel(action, message, me) {
+  const words = firstWords(message.body);
+  const author = message.author.id === me.id ? 'yourself' : message.author.username;
+  switch (action) {
+    case 'reply': return `Reply to ${author}: ${words}`;
+    case 'react': return `React to ${whose(message, me)}: ${words}`;
+    case 'edit': return `Edit your message: ${words}`;
+    case 'delete': return `Delete ${whose(message, me)}: ${words}`;
+    default: return words;
+  }
+}
+
+/** The short words of the actions, shown as their tooltips. */
+export const MESSAGE_ACTIONS = { reply: 'Reply', react: 'Add a reaction', edit: 'Edit', delete: 'Delete' };
+
+/** The toolbar of a message's actions. */
+export function messageActionsLabel(message, me) {
+  return `Actions for ${whose(message, me)}`;
+}
+
+export const EDITED = '(edited)';
+
+/** How the page names the person's own messages. */
+export const YOU = 'You';
+
+/** The tooltip of the "(edited)" marker: when the body last changed. */
+export function editedTitle(iso, locale = undefined) {
+  return `Edited ${new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso))}`;
+}
+
+/** A reply's quote of the message it answers ({id, author, excerpt} or {id, deleted}). */
+export function quoteText(quote) {
+  if (quote.deleted) return { author: '', text: 'Deleted message', label: 'Reply to a deleted message' };
+  const text = firstWords(quote.excerpt, 120);
+  return { author: quote.author.username, text, label: `Reply to ${quote.author.username}: ${text}. Show that message` };
+}
+
+/** The line above the composer while it writes a reply. */
+export function replyingText(target) {
+  return `Replying to ${target.author.username}`;
+}
+
+export const COMPOSER_MODES = {
+  cancelReply: 'Cancel the reply',
+  editing: 'Editing your message',
+  cancelEdit: 'Cancel the edit',
+  editHint: 'Enter saves · Escape cancels',
+  saving: 'Saving…',
+  waiting: 'Waiting for the connection…',
+  emptyEdit: 'A message cannot be empty. To remove it, delete it instead.',
+  editedMessageDeleted: 'The message you were editing was deleted. What you wrote is in the composer.',
+  repliedMessageDeleted: 'The message you were replying to was deleted.',
+};
+
+export const DELETE_MESSAGE_QUESTION = {
+  title: 'Delete message?', text: 'It disappears for everyone in the room.', confirmLabel: 'Delete',
+};
+
+/** The names of the people who reacted, as a sentence: "you, alice and 2 others". */
+export function reactorNames(userIds, { me, members = null }) {
+  const names = [];
+  let others = 0;
+  for (const id of userIds) {
+    if (id === me.id) names.unshift('you');
+    else if (members?.get(id)) names.push(members.get(id).user.username);
+    else others += 1;
+  }
+  if (others) names.push(others === 1 ? '1 other' : `${others} others`);
+  if (names.length <= 1) return names.join('');
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+/** A reaction chip: its accessible name, and the tooltip that says who reacted. */
+export function reactionText(reaction, { me, members = null }) {
+  const who = reactorNames(reaction.user_ids, { me, members });
+  const people = reaction.count === 1 ? '1 reaction' : `${reaction.count.toLocaleString()} reactions`;
+  return { label: `${reaction.emoji} ${people}: ${who}`, title: `${who.charAt(0).toUpperCase()}${who.slice(1)} reacted with ${reaction.emoji}` };
+}
+
+export const EMOJI_PICKER = { title: 'Choose a reaction', search: 'Search emoji', none: 'No emoji match that search.' };
+
+/** The composer's list of people to mention. */
+export const MENTION_LIST_LABEL = 'People in this room';
+
+/** Why an edit, deletion or reaction did not happen, in plain words (`code` from the error frame). */
+export function changeErrorText(change, code, detail) {
+  const what = { edit: 'Your edit was not saved', delete: 'The message was not deleted', react: 'Your reaction was not saved' }[change.kind];
+  switch (code) {
+    case 'forbidden': return change.kind === 'edit'
+      ? `${what}: only its author can edit a message.`
+      : `${what}: you are not allowed to do that in this room.`;
+    case 'not_found': return `${what}: the message was deleted.`;
+    case 'rate_limited': return `${what}: you are doing that too often. Wait a moment and try again.`;
+    case 'invalid': return `${what}: ${detail || 'the server refused it.'}`;
+    case 'not_member': return `${what}: you are no longer in this room.`;
+    case 'timeout': return `${what}: no answer from the server. Try again.`;
+    default: return `${what}: the server could not do it right now. Try again.`;
+  }
+}
+
+/** Opening a reply's original failed. */
+export const ORIGINAL_GONE = 'That message is no longer there.';

@@ -3,14 +3,25 @@
 // as `show`, so that this runs under Node.
 
 import { notificationText } from './format.js';
+import { mentionsUser } from './messages.js';
+
+/**
+ * Whether a message in `room` (the API's Room, or null) speaks to the person `me` directly: it
+ * mentions them, or it is in a direct room (`kind` "direct", protocol version 2; direct rooms
+ * come with issue 14, and this is where they count).
+ */
+export function addressedTo(message, room, me) {
+  return mentionsUser(message, me.id) || room?.kind === 'direct';
+}
 
 /**
  * Whether `message` should raise a desktop notification, given `state`: {me, visible (the tab is
  * in view), permission (the browser's: 'granted', 'denied' or 'default'), enabled (the person's
- * setting)}. Version 1: every message of someone else while the tab is hidden.
+ * setting), room (the API's Room the message is in)}: a message of someone else addressed to the
+ * person (a mention, a direct message) while the tab is hidden.
  */
-export function shouldNotify(message, { me, visible, permission, enabled }) {
-  return permission === 'granted' && enabled && !visible && message.author.id !== me.id;
+export function shouldNotify(message, { me, visible, permission, enabled, room = null }) {
+  return permission === 'granted' && enabled && !visible && message.author.id !== me.id && addressedTo(message, room, me);
 }
 
 /**
@@ -29,7 +40,7 @@ export function createNotifier({ store, settings, show, queueTask = queueMicrota
     for (const [roomId, message] of burst) {
       const room = store.room(roomId);
       if (!room) continue;
-      const text = notificationText(room.data.name, unseen.get(roomId), message);
+      const text = notificationText(room.data.name, unseen.get(roomId), message, store.me);
       const handle = show({ roomId, tag: `room-${roomId}`, ...text });
       if (handle) shown.set(roomId, handle);
     }
@@ -37,7 +48,8 @@ export function createNotifier({ store, settings, show, queueTask = queueMicrota
   }
 
   store.on('message.incoming', ({ roomId, message }) => {
-    if (!shouldNotify(message, { me: store.me, visible: store.visible, ...settings() })) return;
+    const room = store.room(roomId)?.data || null;
+    if (!shouldNotify(message, { me: store.me, visible: store.visible, room, ...settings() })) return;
     if (!burst.size) queueTask(flush);
     burst.set(roomId, message);
     unseen.set(roomId, (unseen.get(roomId) || 0) + 1);

@@ -50,9 +50,11 @@ export function createOutbox({
     }
   }
 
-  /** A new message from the person; returns its pending item. */
-  function send(roomId, body) {
-    const item = { client_id: newClientId(), room: roomId, body, status: 'waiting', error: null, connection: 0, at: now() };
+  /** A new message from the person (`replyTo`: the id of the message it answers); returns its pending item. */
+  function send(roomId, body, { replyTo = null } = {}) {
+    const item = {
+      client_id: newClientId(), room: roomId, body, reply_to: replyTo, status: 'waiting', error: null, connection: 0, at: now(),
+    };
     store.pendingPut(item);
     transmit(item.client_id);
     return store.pending.get(item.client_id);

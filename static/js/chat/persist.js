@@ -1,5 +1,5 @@
-// Nothing typed is lost on a reload: the composer's draft of each room and the sends the server has
-// not acknowledged yet are kept in the browser's storage (localStorage), per signed-in user, and
+// Nothing typed is lost on a reload: the composer's draft of each room, the edit under way in it,
+// and the sends the server has not acknowledged yet are kept in the browser's storage (localStorage), per signed-in user, and
 // come back when the page loads; the outbox then sends them again with their own client_id, so the
 // server stores each once. Storage is passed in (the page's localStorage, or a fake under Node);
 // when there is none, or it refuses a write (private mode, a full quota), the page works on and
@@ -63,6 +63,7 @@ export class UserStorage {
 }
 
 const DRAFT = 'draft:';
+const EDIT = 'edit:'; // an edit under way in a room's composer: {messageId, text}
 const OUTBOX = 'outbox:';
 
 /** A pending send as it was kept, or null when the stored value is not one (an older page's, a damaged one). */
@@ -78,18 +79,35 @@ function parseKept(text) {
   return valid ? item : null;
 }
 
+/** An edit as it was kept, or null. */
+function parseEdit(text) {
+  try {
+    const edit = JSON.parse(text);
+    return Number.isInteger(edit?.messageId) && typeof edit.text === 'string' ? edit : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Keep the store's drafts and pending sends in `local` (a UserStorage) as they change.
+ * Keep the store's drafts, edits under way and pending sends in `local` (a UserStorage) as they change.
  * `restore()` puts what an earlier page kept into the store: call it once, before the socket starts.
  */
 export function createPersistence({ store, local }) {
   const unsaved = new Set(); // rooms whose latest draft the storage refused
+  const unsavedEdits = new Set(); // rooms whose edit under way the storage refused
 
   function restore() {
     for (const name of local.names(DRAFT)) {
       const roomId = Number(name.slice(DRAFT.length));
       const text = local.get(name);
       if (Number.isInteger(roomId) && text) store.setDraft(roomId, text);
+      else local.remove(name);
+    }
+    for (const name of local.names(EDIT)) {
+      const roomId = Number(name.slice(EDIT.length));
+      const edit = parseEdit(local.get(name));
+      if (Number.isInteger(roomId) && edit) store.editStarted(roomId, edit.messageId, edit.text);
       else local.remove(name);
     }
     const kept = [];
@@ -103,6 +121,7 @@ export function createPersistence({ store, local }) {
     for (const item of kept.sort((a, b) => (a.at || 0) - (b.at || 0))) {
       store.pendingPut({
         client_id: item.client_id, room: item.room, body: item.body, at: item.at || 0,
+        reply_to: Number.isInteger(item.reply_to) ? item.reply_to : null,
         status: item.status === 'failed' ? 'failed' : 'waiting', error: item.status === 'failed' ? item.error || null : null,
         connection: 0,
       });
@@ -121,14 +140,26 @@ export function createPersistence({ store, local }) {
     }
   }
 
+  function saveEdit(roomId) {
+    const edit = store.editing(roomId);
+    if (!edit) {
+      local.remove(EDIT + roomId);
+      unsavedEdits.delete(roomId);
+    } else if (local.set(EDIT + roomId, JSON.stringify({ messageId: edit.messageId, text: edit.text }))) {
+      unsavedEdits.delete(roomId);
+    } else {
+      unsavedEdits.add(roomId);
+    }
+  }
+
   function savePending(clientId) {
     const item = store.pending.get(clientId);
     if (!item) {
       local.remove(OUTBOX + clientId);
       return;
     }
-    const { client_id: id, room, body, status, error, at } = item;
-    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, status, error, at }));
+    const { client_id: id, room, body, reply_to: replyTo, status, error, at } = item;
+    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, reply_to: replyTo, status, error, at }));
   }
 
   /**
@@ -136,10 +167,12 @@ export function createPersistence({ store, local }) {
    * or not, it reaches nobody until the page is opened again), or a draft the storage did not keep.
    */
   function unsentWork() {
-    return store.pending.size > 0 || [...unsaved].some((roomId) => store.draft(roomId));
+    return store.pending.size > 0 || [...unsaved].some((roomId) => store.draft(roomId))
+      || [...unsavedEdits].some((roomId) => store.editing(roomId));
   }
 
   store.on('draft', ({ roomId }) => saveDraft(roomId));
+  store.on('edit', ({ roomId }) => saveEdit(roomId));
   store.on('pending', ({ clientId }) => savePending(clientId));
 
   return { restore, unsentWork, clear: () => local.clear() };

@@ -9,11 +9,20 @@
 //   room {roomId, roleChanged}  one room's own fields (name, picture, role, member count, invite code)
 //   room.removed {roomId, name, reason, wasCurrent}     room.unavailable {roomId}
 //   current {previousId, roomId, history}  the open room; history: 'push', 'replace' or 'none' for the URL
-//   timeline {roomId}           the room's first page arrived: show it whole
+//   timeline {roomId}           the room's first page (or a page around a message) arrived, or its
+//                               messages were dropped to be loaded again: show it whole
 //   message.received {roomId, message}  any message taken in, repeats included (the outbox acks by it)
 //   message.incoming {roomId, message}  someone else's message newer than any this tab counted (notifications)
 //   message.added {roomId, message}     message.removed {roomId, messageId}
+//   message.updated {roomId, message, previous}  a newer state of a message shown (edit, reactions)
 //   messages.older {roomId, messages}   older history, new to this tab, oldest first
+//   messages.newer {roomId, messages}   newer history after a page around an older message
+//   changes.due {roomId}        a push skipped a change number: the change log has what was missed
+//   counts.stale {roomId}       a deletion or an edit may have changed the room's unread or mention count
+//   change {roomId, messageId, clientId}  an edit, deletion or reaction of this person's was sent or settled
+//   change.failed {change, code, detail}  ...or refused; the views say why
+//   edit {roomId}               the message being edited in the room's composer changed
+//   reply {roomId}              the message the room's composer replies to changed
 //   history {roomId}            loading flags, a failed load, or whether older history exists
 //   marker {roomId}             the "New" line (room.unreadFromId) moved in the room on show; a
 //                               whole timeline (current, timeline) reads room.unreadFromId itself
@@ -23,7 +32,9 @@
 //   read.due {roomId}           the person has seen messages the server does not know they read
 //   connection   visibility   panel   me   toast {text}
 
+import { isNewerCopy, SeqLog } from './changelog.js';
 import { firstUnreadId } from './dividers.js';
+import { mentionsUser, reactionsShown } from './messages.js';
 import { RoomRules } from './rules.js';
 
 export const TYPING_SHOWN_MS = 4000; // a typing notice lasts this long unless renewed
@@ -63,11 +74,15 @@ class RoomState {
     this.hasOlder = false;
     this.oldestId = null; // `before` cursor for older history
     this.loadingOlder = false;
+    // After a jump to an older message (a page `around` it), newer messages exist beyond the
+    // loaded ones until the reader pages down to the latest again.
+    this.hasNewer = false;
+    this.loadingNewer = false;
     this.loadFailed = null; // 'first' or 'older' while a failed load waits for its retry
-    this.syncedId = 0; // every message up to this id came from the API: the `after` cursor
-    // Protocol version 2 numbers each room's changes (`seq`); the highest one seen without a gap
-    // goes here, as the `since` cursor of rooms/{id}/changes/. Version 1 servers send none.
-    this.seq = 0;
+    // Where this tab stands in the room's change log (changelog.js): the `since` cursor of
+    // rooms/{id}/changes/. With no messages held, a Room object's `seq` is as good as any.
+    this.log = new SeqLog(data.seq || 0);
+    this.tombstones = new Map(); // id -> seq of messages this tab saw deleted: older copies stay out
     this.seenId = data.last_message ? data.last_message.id : 0; // newest id already counted for unread
     this.readSentId = 0; // newest id the server was told was read
     this.members = null; // user id -> Member, once loaded
@@ -100,6 +115,9 @@ export class ChatStore extends Emitter {
     this.early = []; // [room id, message] pushed before the first room list arrived: counted once it has
     this.pending = new Map(); // client_id -> {client_id, room, body, status, error, connection, at}
     this.drafts = new Map(); // room id -> the composer's text; kept apart from rooms, which come and go
+    this.changes = new Map(); // client_id -> an edit, deletion or reaction on its way (changes.js)
+    this.edits = new Map(); // room id -> {messageId, text, clientId}: the composer edits that message
+    this.replies = new Map(); // room id -> {id, author, excerpt}: the composer's next send answers it
     this.panel = null; // 'members', 'settings' or null
     this.connection = { state: 'connecting', everOnline: false };
   }
@@ -126,6 +144,12 @@ export class ChatStore extends Emitter {
     return this.order.map((id) => this.rooms.get(id)).filter(Boolean);
   }
 
+  totalMentions() {
+    let sum = 0;
+    for (const room of this.rooms.values()) sum += room.data.mention_count || 0;
+    return sum;
+  }
+
   totalUnread() {
     let sum = 0;
     for (const room of this.rooms.values()) sum += room.data.unread_count || 0;
@@ -140,6 +164,38 @@ export class ChatStore extends Emitter {
 
   pendingIn(roomId) {
     return [...this.pending.values()].filter((item) => item.room === roomId);
+  }
+
+  /** A message of the room as this tab has it, or null. */
+  message(roomId, messageId) {
+    return this.room(roomId)?.messages.get(messageId) || null;
+  }
+
+  /** This person's changes to a message still on their way, oldest first. */
+  changesTo(roomId, messageId) {
+    return [...this.changes.values()].filter((change) => change.room === roomId && change.message_id === messageId);
+  }
+
+  /** The message's reactions as this person should see them: the server's, with their own on their way. */
+  reactionsOf(roomId, message) {
+    const pending = this.changesTo(roomId, message.id).filter((change) => change.kind === 'react');
+    return reactionsShown(message.reactions, pending, this.me.id);
+  }
+
+  /** The newest loaded message of this person in the room (what ↑ in an empty composer edits), or null. */
+  lastOwnMessage(roomId) {
+    const own = this.sortedMessages(roomId).filter((message) => message.author.id === this.me.id);
+    return own.at(-1) || null;
+  }
+
+  /** The edit under way in the room's composer, or null. */
+  editing(roomId) {
+    return this.edits.get(roomId) || null;
+  }
+
+  /** The message the room's composer replies to, or null. */
+  replyTarget(roomId) {
+    return this.replies.get(roomId) || null;
   }
 
   /** The composer's unsent text for the room ('' for none). */
@@ -178,9 +234,12 @@ export class ChatStore extends Emitter {
       if (serverLastId < room.seenId) {
         room.data.last_message = known.last_message;
         room.data.unread_count = known.unread_count;
+        room.data.mention_count = known.mention_count;
       }
       room.seenId = Math.max(room.seenId, serverLastId);
     }
+    room.log.announced(data.seq);
+    if (!this.#holdsMessages(room)) room.log.reached(data.seq); // nothing held that could miss a change
     if (room.data.unread_count && this.isViewing(room)) {
       room.readSentId = 0; // the server has not heard our read yet: tell it again
       this.emit('read.due', { roomId: room.id });
@@ -201,10 +260,11 @@ export class ChatStore extends Emitter {
     const firstLoad = !this.roomsLoaded;
     this.roomsLoaded = true;
     // Pushed while the list was on its way: those newer than the list's previews are news.
-    for (const [roomId, message] of this.early.splice(0)) this.messageReceived(roomId, message);
+    for (const [roomId, message, seq] of this.early.splice(0)) this.messageReceived(roomId, message, { seq });
     if (firstLoad) {
       // Drafts kept from an earlier visit to rooms this person is no longer in cannot be sent.
       for (const roomId of [...this.drafts.keys()]) if (!this.rooms.has(roomId)) this.setDraft(roomId, '');
+      for (const roomId of [...this.edits.keys()]) if (!this.rooms.has(roomId)) this.editEnded(roomId);
     }
     this.emit('rooms');
     if (firstLoad) this.openRoom(this.currentId, { history: 'none' });
@@ -251,6 +311,8 @@ export class ChatStore extends Emitter {
     this.forgottenAt.set(roomId, this.now());
     this.order = this.order.filter((id) => id !== roomId);
     this.setDraft(roomId, '');
+    this.edits.delete(roomId);
+    this.replies.delete(roomId);
     const wasCurrent = this.currentId === roomId;
     this.emit('room.removed', { roomId, name: room.data.name, reason, wasCurrent });
     if (wasCurrent) this.openRoom(null, { history: 'replace' });
@@ -303,14 +365,17 @@ export class ChatStore extends Emitter {
   // --- Messages --------------------------------------------------------------
 
   /**
-   * The newest page (or, with `older`, a page of older history) is on its way, or no longer;
-   * `failed`: it did not arrive, and a retry is due (room.loadFailed says which, until then).
+   * The newest page (or, with `older`, a page of older history; with `newer`, a page of newer)
+   * is on its way, or no longer; `failed`: it did not arrive, and a retry is due (room.loadFailed
+   * says which, until then).
    */
-  setLoading(roomId, loading, { older = false, failed = false } = {}) {
+  setLoading(roomId, loading, { older = false, newer = false, failed = false } = {}) {
     const room = this.room(roomId);
     if (!room) return;
-    const kind = older ? 'older' : 'first';
-    room[older ? 'loadingOlder' : 'loading'] = loading;
+    const kind = older ? 'older' : newer ? 'newer' : 'first';
+    room[{ older: 'loadingOlder', newer: 'loadingNewer', first: 'loading' }[kind]] = loading;
+    // The latest page is on its way to replace an older stretch: what is pushed meanwhile is kept.
+    if (kind === 'first' && loading) room.hasNewer = false;
     if (failed) room.loadFailed = kind;
     else if (room.loadFailed === kind) room.loadFailed = null;
     this.emit('history', { roomId });
@@ -320,77 +385,237 @@ export class ChatStore extends Emitter {
   firstPageLoaded(roomId, page) {
     const room = this.room(roomId);
     if (!room) return;
+    // Held now: what was pushed while the page was on its way, and any older stretch shown before
+    // (after a jump back), which the latest page replaces.
+    const oldest = page.results.length ? Math.min(...page.results.map((message) => message.id)) : Infinity;
+    if (page.has_more) for (const id of [...room.messages.keys()]) if (id < oldest) room.messages.delete(id);
     room.loading = false;
     room.loaded = true;
+    room.hasNewer = false;
     if (room.loadFailed === 'first') room.loadFailed = null;
     room.hasOlder = page.has_more;
     room.oldestId = page.results.length ? Math.min(...page.results.map((message) => message.id)) : null;
-    this.#takeIn(room, page.results, { quiet: true });
+    this.#takeIn(room, page.results);
     this.#placeMark(room);
     this.emit('timeline', { roomId });
     if (this.isViewing(room)) this.emit('read.due', { roomId });
   }
 
-  /** Messages fetched with `after=<syncedId>`: what the pushes may have missed. */
-  caughtUp(roomId, messages) {
+  /**
+   * A page of history around an older message (`messages/?around=`): it replaces what the room
+   * shows, with newer messages beyond it (`has_newer`) loaded as the reader goes down.
+   */
+  aroundPageLoaded(roomId, page) {
     const room = this.room(roomId);
-    if (room) this.#takeIn(room, messages);
+    if (!room || !page.results.length) return;
+    room.messages.clear();
+    room.loaded = true;
+    room.hasOlder = page.has_more;
+    room.hasNewer = false; // while the page goes in
+    room.oldestId = Math.min(...page.results.map((message) => message.id));
+    this.#takeIn(room, page.results);
+    room.hasNewer = Boolean(page.has_newer);
+    this.#placeMark(room);
+    this.emit('timeline', { roomId });
   }
 
-  #takeIn(room, messages, options) {
+  /** A page of newer history (`after` the newest loaded) after a page around an older message. */
+  newerPageLoaded(roomId, page) {
+    const room = this.room(roomId);
+    if (!room?.hasNewer) return;
+    const newer = page.results.filter((message) => !room.messages.has(message.id) && !room.tombstones.has(message.id))
+      .sort((a, b) => a.id - b.id);
+    for (const message of newer) room.messages.set(message.id, message);
+    // A push that came while this page was on its way was not shown (beyond the loaded ones then):
+    // one more page brings it.
+    room.hasNewer = page.has_more || (page.results.length > 0 && room.seenId > this.newestLoadedId(roomId));
+    this.emit('messages.newer', { roomId, messages: newer });
+  }
+
+  /** The newest message id loaded (0 for none). */
+  newestLoadedId(roomId) {
+    const room = this.room(roomId);
+    let newest = 0;
+    for (const id of room?.messages.keys() || []) newest = Math.max(newest, id);
+    return newest;
+  }
+
+  #takeIn(room, messages) {
     const sorted = [...messages].sort((a, b) => a.id - b.id);
-    for (const message of sorted) this.messageReceived(room.id, message, options);
-    if (sorted.length) room.syncedId = Math.max(room.syncedId, sorted.at(-1).id);
+    for (const message of sorted) this.messageReceived(room.id, message, { quiet: true });
   }
 
-  /** A page of history just older than `oldestId`. */
+  /** A page of older history just older than `oldestId`. */
   olderPageLoaded(roomId, page) {
     const room = this.room(roomId);
     if (!room) return;
     room.hasOlder = page.has_more;
     if (page.results.length) room.oldestId = Math.min(...page.results.map((message) => message.id));
-    const older = page.results.filter((message) => !room.messages.has(message.id)).sort((a, b) => a.id - b.id);
+    const older = page.results.filter((message) => !room.messages.has(message.id) && !room.tombstones.has(message.id))
+      .sort((a, b) => a.id - b.id);
     for (const message of older) room.messages.set(message.id, message);
     this.emit('messages.older', { roomId, messages: older });
   }
 
   /**
-   * Take a message from any source (push, ack, history, catch-up); ids make it idempotent.
-   * Only a message newer than any this tab counted moves the preview and the unread badge.
-   * `quiet` keeps views from adding it one by one (a whole timeline follows). False for an unknown room.
+   * Take a message from any source (push, ack, history, the change log); ids make it idempotent
+   * and `seq` picks the newer of two copies (an edit, new reactions). Only a message newer than
+   * any this tab counted moves the preview and the badges. `quiet` keeps views from adding it one
+   * by one (a whole timeline follows). `seq`: the push's change number, for the change log.
+   * False for an unknown room.
    */
-  messageReceived(roomId, message, { quiet = false } = {}) {
+  messageReceived(roomId, message, { quiet = false, seq = null } = {}) {
     const room = this.room(roomId);
     if (!room) {
-      if (!this.roomsLoaded) this.early.push([roomId, message]);
+      if (!this.roomsLoaded) this.early.push([roomId, message, seq]);
       return false;
     }
     this.emit('message.received', { roomId, message });
-    if ((room.loaded || room.loading) && !room.messages.has(message.id)) {
+    if (!room.tombstones.has(message.id)) {
+      this.#keep(room, message, quiet);
+      this.#count(room, message);
+    }
+    if (seq !== null) this.#noted(room, seq);
+    return true;
+  }
+
+  /** Whether the room's messages are loaded or loading: changes to them must not be missed. */
+  #holdsMessages(room) {
+    return room.loaded || room.loading;
+  }
+
+  /** Whether a message of that id belongs to what the room has loaded (not beyond either end). */
+  #inWindow(room, id) {
+    if (room.hasOlder && room.oldestId !== null && id < room.oldestId) return false;
+    return !(room.hasNewer && id > this.newestLoadedId(room.id));
+  }
+
+  /** Keep the message, or its newer state, where the room shows it: timeline and preview. */
+  #keep(room, message, quiet) {
+    const roomId = room.id;
+    const held = room.messages.get(message.id);
+    const preview = room.data.last_message?.id === message.id ? room.data.last_message : null;
+    const known = held || preview;
+    if (held) {
+      if (isNewerCopy(held, message)) {
+        room.messages.set(message.id, message);
+        this.emit('message.updated', { roomId, message, previous: held });
+      }
+    } else if (this.#holdsMessages(room) && this.#inWindow(room, message.id)) {
       room.messages.set(message.id, message);
       if (!quiet) this.emit('message.added', { roomId, message });
     }
-    if (message.id <= room.seenId) return true;
+    if (preview && isNewerCopy(preview, message)) {
+      room.data.last_message = message;
+      this.emit('rooms');
+    }
+    // An edit that names or stops naming me, of a message this tab counted already: the room's
+    // mention count is the server's to say.
+    const counted = message.id <= room.seenId;
+    const mentionChanged = known ? mentionsUser(known, this.me.id) !== mentionsUser(message, this.me.id)
+      : Boolean(message.edited_at) && mentionsUser(message, this.me.id);
+    if (counted && mentionChanged && (!known || isNewerCopy(known, message))) this.#countsMayBeStale(room, message.author.id);
+  }
+
+  /** A message newer than any this tab counted: the preview, the order, the badges. */
+  #count(room, message) {
+    const roomId = room.id;
+    if (message.id <= room.seenId) return;
     room.seenId = message.id;
     room.data.last_message = message;
     if (message.author.id !== this.me.id) {
       this.typingStopped(roomId, message.author.id);
-      if (this.isViewing(room)) this.emit('read.due', { roomId });
-      else room.data.unread_count = (room.data.unread_count || 0) + 1;
+      if (this.isViewing(room)) {
+        this.emit('read.due', { roomId });
+      } else {
+        room.data.unread_count = (room.data.unread_count || 0) + 1;
+        if (mentionsUser(message, this.me.id)) room.data.mention_count = (room.data.mention_count || 0) + 1;
+      }
       this.emit('message.incoming', { roomId, message });
     }
     this.order = [roomId, ...this.order.filter((id) => id !== roomId)];
     this.emit('rooms');
-    return true;
   }
 
-  /** A message was deleted. True when it was the room's preview, which the caller must then refresh. */
-  messageRemoved(roomId, messageId) {
+  /** A push numbered `seq` was applied; a gap it reveals calls for the change log. */
+  #noted(room, seq) {
+    if (room.log.noted(seq) && room.log.gap) this.emit('changes.due', { roomId: room.id });
+  }
+
+  /** The counts this tab keeps may be wrong after a change to a message it already counted. */
+  #countsMayBeStale(room, authorId) {
+    if (authorId === this.me.id || this.isViewing(room)) return;
+    if (room.data.unread_count || room.data.mention_count) this.emit('counts.stale', { roomId: room.id });
+  }
+
+  /**
+   * A message was deleted (a push, an ack, a tombstone of the change log). `seq`: the push's
+   * change number, for the change log. The room's preview and counts are refreshed by whoever
+   * listens to counts.stale (sync.js).
+   */
+  messageRemoved(roomId, messageId, { seq = null, deletedSeq = seq } = {}) {
     const room = this.room(roomId);
-    if (!room) return false;
-    room.messages.delete(messageId);
-    this.emit('message.removed', { roomId, messageId });
-    return room.data.last_message?.id === messageId;
+    if (!room) return;
+    const news = !room.tombstones.has(messageId);
+    room.tombstones.set(messageId, deletedSeq ?? 0);
+    const held = room.messages.get(messageId);
+    if (news) {
+      room.messages.delete(messageId);
+      this.emit('message.removed', { roomId, messageId });
+      if (this.edits.get(roomId)?.messageId === messageId) this.editEnded(roomId, { deleted: true });
+      if (this.replies.get(roomId)?.id === messageId) this.setReply(roomId, null, { deleted: true });
+      if (room.data.last_message?.id === messageId) this.emit('counts.stale', { roomId });
+      else this.#countsMayBeStale(room, held?.author.id);
+    }
+    if (seq !== null) this.#noted(room, seq);
+  }
+
+  /**
+   * A page of the room's change log (`changes/?since=`): each message in its current state, a
+   * tombstone for each deleted one. Every change up to the page's end is applied after it.
+   */
+  changesLoaded(roomId, page) {
+    const room = this.room(roomId);
+    if (!room) return;
+    for (const item of page.messages) {
+      if (item.deleted) this.messageRemoved(roomId, item.id, { deletedSeq: item.seq });
+      else this.messageReceived(roomId, item);
+    }
+    room.log.announced(page.seq);
+    const last = page.messages.at(-1);
+    room.log.reached(page.has_more && last ? last.seq : page.seq);
+  }
+
+  /** The change numbers the server announced on (re)connect (hello's `seqs`). */
+  seqsAnnounced(seqs) {
+    for (const [roomId, seq] of Object.entries(seqs || {})) this.room(Number(roomId))?.log.announced(seq);
+  }
+
+  /**
+   * Forget the room's messages, to load the latest page again: cheaper than replaying a long
+   * stretch of its change log (a tab that slept for days).
+   */
+  messagesReset(roomId) {
+    const room = this.room(roomId);
+    if (!room) return;
+    room.messages.clear();
+    Object.assign(room, { loaded: false, loading: false, hasOlder: false, hasNewer: false, oldestId: null, loadFailed: null });
+    room.log.reached(room.log.latest);
+    this.emit('timeline', { roomId });
+  }
+
+  /**
+   * The room as the server has it now (asked for when `seenId` was this tab's newest): its
+   * preview and counts, unless a newer message arrived meanwhile, which the answer may lack.
+   */
+  roomRefreshed(data, seenId) {
+    const room = this.room(data.id);
+    if (!room || room.seenId !== seenId) return;
+    const { last_message: lastMessage = null, unread_count: unread = 0, mention_count: mentions = 0 } = data;
+    Object.assign(room.data, { last_message: lastMessage, unread_count: unread, mention_count: mentions });
+    room.log.announced(data.seq);
+    if (!this.#holdsMessages(room)) room.log.reached(data.seq);
+    this.emit('rooms');
   }
 
   #addNotice(room, fields) {
@@ -472,8 +697,9 @@ export class ChatStore extends Emitter {
   readMarked(roomId) {
     const room = this.room(roomId);
     if (!room) return null;
-    if (room.data.unread_count) {
+    if (room.data.unread_count || room.data.mention_count) {
       room.data.unread_count = 0;
+      room.data.mention_count = 0; // the pointer moves to the latest: every mention is read too
       this.emit('rooms');
     }
     const messageId = room.seenId;
@@ -500,6 +726,63 @@ export class ChatStore extends Emitter {
     if (!item) return;
     this.pending.delete(clientId);
     this.emit('pending', { roomId: item.room, clientId });
+  }
+
+  // --- Edits, deletions and reactions on their way (written by changes.js) -------
+
+  changePut(item) {
+    this.changes.set(item.client_id, item);
+    this.emit('change', { roomId: item.room, messageId: item.message_id, clientId: item.client_id });
+  }
+
+  /** The change is settled: acknowledged, or refused (`failure`: {code, detail}) for the views to say. */
+  changeRemoved(clientId, failure = null) {
+    const change = this.changes.get(clientId);
+    if (!change) return;
+    this.changes.delete(clientId);
+    this.emit('change', { roomId: change.room, messageId: change.message_id, clientId });
+    if (failure) this.emit('change.failed', { change, ...failure });
+  }
+
+  // --- The composer: editing and replying ---------------------------------------
+
+  /** Edit one's message in the room's composer, starting from `text` (its body, or a kept edit). */
+  editStarted(roomId, messageId, text) {
+    this.edits.set(roomId, { messageId, text, clientId: null });
+    this.emit('edit', { roomId });
+  }
+
+  /** The edit's text as typed, or the client_id of the frame saving it. */
+  editChanged(roomId, fields) {
+    const edit = this.edits.get(roomId);
+    if (!edit) return;
+    this.edits.set(roomId, { ...edit, ...fields });
+    this.emit('edit', { roomId });
+  }
+
+  /**
+   * The edit is over (saved, or given up). `deleted`: its message went meanwhile; the text typed
+   * becomes the draft, unless there is one, so that it is not lost.
+   */
+  editEnded(roomId, { deleted = false } = {}) {
+    const edit = this.edits.get(roomId);
+    if (!edit) return;
+    this.edits.delete(roomId);
+    if (deleted && !this.draft(roomId)) this.setDraft(roomId, edit.text);
+    this.emit('edit', { roomId, deleted });
+  }
+
+  /** An edit's frame was acknowledged: the composer is done with it, if it still shows it. */
+  editSaved(roomId, clientId) {
+    if (this.edits.get(roomId)?.clientId === clientId) this.editEnded(roomId);
+  }
+
+  /** Reply to `target` ({id, author, excerpt}) with the room's next send, or to nothing (null). */
+  setReply(roomId, target, { deleted = false } = {}) {
+    if (!target && !this.replies.has(roomId)) return;
+    if (target) this.replies.set(roomId, target);
+    else this.replies.delete(roomId);
+    this.emit('reply', { roomId, deleted });
   }
 
   // --- The page around the rooms ---------------------------------------------------

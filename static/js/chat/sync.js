@@ -1,12 +1,19 @@
 // Keeping this tab level with the server, which is the record (docs/reliability.md): pushes are
-// best effort, so every (re)connect, and a tab coming back into view, fetches what was missed by id
-// (`rooms/{id}/messages/?after=<last id>`), and the store merges it by id. Also the other reads of
-// the page (the first page of a room, older history, members) and the reconnect backoff. A read of
-// the open room that fails for a passing reason (the server unreachable or restarting) is tried
-// again by itself: at once when the socket is back, else after a backoff. No "failed" state sticks.
+// best effort, so every (re)connect (hello's `seqs`), a push that skips a change number, and a tab
+// coming back into view read the room's change log (`rooms/{id}/changes/?since=<seq>`), which
+// brings every message changed since in its current state: new, edited, reacted to, or deleted
+// (a tombstone). The store merges it by id and `seq`. Also the other reads of the page (the first
+// page of a room, older and newer history, a page around a message, members) and the reconnect
+// backoff. A read of the open room that fails for a passing reason (the server unreachable or
+// restarting) is tried again by itself: at once when the socket is back, else after a backoff.
+// No "failed" state sticks.
 
 export const PAGE_SIZE = 50; // messages per history page
-export const CATCH_UP_PAGE = 200; // the API's largest page
+export const CHANGES_PAGE = 200; // changes per page of the change log
+// A room that missed more changes than this loads its latest page again instead of replaying them.
+export const RESET_AFTER_CHANGES = 1000;
+// A push that skipped a number: the one between may still come (pushes can arrive out of order).
+export const GAP_WAIT_MS = 500;
 const BASE_DELAY_MS = 500;
 const MAX_DELAY_MS = 15000;
 
@@ -32,6 +39,11 @@ export function isTransient(error) {
  */
 export function createSync({ store, api, timers = globalThis, random = Math.random }) {
   const firstPages = new Map(); // room id -> the request of its first page, while it runs
+  const changeRuns = new Map(); // room id -> the catch-up on its change log, while it runs
+  const changeAgain = new Set(); // rooms whose catch-up was asked for again while it ran
+  const gapTimers = new Map(); // room id -> the timer before a gap is filled from the change log
+  const refreshes = new Map(); // room id -> the request of its Room for its preview and counts
+  const refreshAgain = new Set();
   const retries = new Map(); // 'first' | 'older' | 'members' -> {roomId, attempt, timer}: a read to try again
   let running = null;
   let runAgain = false;
@@ -89,15 +101,44 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
     store.roomListLoaded(await api('rooms/'), askedAt);
   }
 
-  /** Fetch every message after the last one the API gave this tab, page by page. */
-  async function catchUp(roomId) {
-    for (;;) {
-      const room = store.room(roomId);
-      if (!room) return;
-      const page = await roomRequest(roomId, 'messages/', { query: { after: room.syncedId, limit: CATCH_UP_PAGE } });
-      store.caughtUp(roomId, page.results);
-      if (!page.has_more || !page.results.length) return;
+  /**
+   * Read the room's change log from where this tab stands until it is current, page by page; one
+   * run at a time per room (a call meanwhile makes one more pass). A room that missed too much
+   * starts over from its latest page instead (or, with no messages loaded, from its Room).
+   */
+  function catchUp(roomId) {
+    if (changeRuns.has(roomId)) {
+      changeAgain.add(roomId);
+      return changeRuns.get(roomId);
     }
+    const run = (async () => {
+      do {
+        changeAgain.delete(roomId);
+        for (;;) {
+          const room = store.room(roomId);
+          if (!room) return;
+          if (room.log.latest - room.log.seq > RESET_AFTER_CHANGES) {
+            await startOver(room);
+            break;
+          }
+          const page = await roomRequest(roomId, 'changes/', { query: { since: room.log.seq, limit: CHANGES_PAGE } });
+          store.changesLoaded(roomId, page);
+          if (!page.has_more || !page.messages.length) break;
+        }
+      } while (changeAgain.has(roomId));
+    })().finally(() => changeRuns.delete(roomId));
+    changeRuns.set(roomId, run);
+    return run;
+  }
+
+  /** Too far behind to replay: the latest page of the open room, the preview and counts of others. */
+  async function startOver(room) {
+    if (!room.loaded && !room.loading) {
+      await refreshRoom(room.id);
+      return;
+    }
+    store.messagesReset(room.id);
+    if (room.id === store.currentId) await loadFirstPage(room.id).catch(unlessGone);
   }
 
   /** The newest page of a room; one request at a time per room. */
@@ -108,6 +149,8 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
       try {
         store.firstPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { limit: PAGE_SIZE } }));
         retried('first', roomId);
+        // Changes the room's Room announced beyond what the page was read after.
+        if (store.room(roomId)?.log.gap) catchUp(roomId).catch(unlessGone);
       } catch (error) {
         const transient = isTransient(error);
         store.setLoading(roomId, false, { failed: transient });
@@ -149,21 +192,68 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
     }
   }
 
-  /** The room as the server has it now; after a deletion, for its preview. */
-  async function refreshRoom(roomId) {
+  /**
+   * Older history around a message (a reply's original, a search result): the page replaces the
+   * room's timeline, and newer pages follow as the reader goes down. Resolves true when the page
+   * has the message.
+   */
+  async function loadAround(roomId, messageId) {
+    const page = await roomRequest(roomId, 'messages/', { query: { around: messageId, limit: PAGE_SIZE } });
+    store.aroundPageLoaded(roomId, page);
+    return page.results.some((message) => message.id === messageId);
+  }
+
+  /**
+   * One page of newer history after a page around an older message; true when a page arrived.
+   * A failure is tried again as the reader scrolls on (or jumps to the latest).
+   */
+  async function loadNewer(roomId) {
+    const room = store.room(roomId);
+    if (!room?.loaded || !room.hasNewer || room.loadingNewer) return false;
+    store.setLoading(roomId, true, { newer: true });
     try {
-      const data = await roomRequest(roomId, '');
-      store.roomChanged(roomId, { last_message: data.last_message });
-    } catch {
-      // The preview stays as it was; the next sync of the room list corrects it.
+      const after = store.newestLoadedId(roomId);
+      store.newerPageLoaded(roomId, await roomRequest(roomId, 'messages/', { query: { after, limit: PAGE_SIZE } }));
+      return true;
+    } catch (error) {
+      if (!isTransient(error) && error.status !== 404) store.toast(error.message);
+      return false;
+    } finally {
+      store.setLoading(roomId, false, { newer: true });
     }
   }
 
   /**
-   * Bring this tab level with the database: the room list (membership, unread counts, previews),
-   * then every loaded room's messages after the last one fetched, and the open room's members
-   * (presence frames sent while the tab was away are not replayed). Runs on start and after every
-   * hello; calls that arrive while one runs fold into one more pass.
+   * The room as the server has it now: its preview and counts, after a deletion or an edit. One
+   * request at a time per room; a call meanwhile asks once more after it (it may have been read
+   * before the change that called).
+   */
+  function refreshRoom(roomId) {
+    if (refreshes.has(roomId)) {
+      refreshAgain.add(roomId);
+      return refreshes.get(roomId);
+    }
+    const request = (async () => {
+      do {
+        refreshAgain.delete(roomId);
+        const seenId = store.room(roomId)?.seenId;
+        try {
+          store.roomRefreshed(await roomRequest(roomId, ''), seenId);
+        } catch {
+          return; // the preview stays as it was; the next sync of the room list corrects it
+        }
+      } while (refreshAgain.has(roomId));
+    })().finally(() => refreshes.delete(roomId));
+    refreshes.set(roomId, request);
+    return request;
+  }
+
+  /**
+   * Bring this tab level with the database: the room list (membership, unread and mention counts,
+   * previews, each room's latest change number), then the change log of every loaded room that
+   * is behind, and the open room's members (presence frames sent while the tab was away are not
+   * replayed). Runs on start and after every hello; calls that arrive while one runs fold into
+   * one more pass.
    */
   function fullSync() {
     if (running) {
@@ -178,7 +268,7 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
           const current = store.currentRoom;
           if (current && !current.loaded) await loadFirstPage(current.id).catch(unlessGone);
           for (const room of [...store.rooms.values()]) {
-            if (room.loaded) await catchUp(room.id).catch(unlessGone);
+            if (room.loaded && room.log.gap) await catchUp(room.id).catch(unlessGone);
             if (room.members && room.id === store.currentRoom?.id) await loadMembers(room.id);
             else if (room.members) store.membersStale(room.id);
           }
@@ -208,11 +298,24 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
   store.on('connection', ({ state }) => {
     if (state === 'online') for (const kind of [...retries.keys()]) retryNow(kind);
   });
-  // Pushes are best effort: coming back to the tab is a good moment to catch up by id.
+  // Pushes are best effort, and a lost one shows only when a later one comes: coming back to the
+  // tab is a good moment to read the open room's change log.
   store.on('visibility', ({ visible }) => {
     const room = store.currentRoom;
     if (visible && room?.loaded) catchUp(room.id).catch(unlessGone);
   });
+  // A push skipped a number: unless the missing one arrives meanwhile, the change log has it.
+  store.on('changes.due', ({ roomId }) => {
+    if (gapTimers.has(roomId)) return;
+    gapTimers.set(roomId, timers.setTimeout(() => {
+      gapTimers.delete(roomId);
+      if (store.room(roomId)?.log.gap) catchUp(roomId).catch(() => {}); // a failure waits for the next hello
+    }, GAP_WAIT_MS));
+  });
+  // A deletion or an edit of a message already counted: the server says what the counts are now.
+  store.on('counts.stale', ({ roomId }) => {
+    refreshRoom(roomId);
+  });
 
-  return { fullSync, catchUp, loadFirstPage, loadOlder, loadMembers, refreshRoom, roomRequest };
+  return { fullSync, catchUp, loadFirstPage, loadOlder, loadNewer, loadAround, loadMembers, refreshRoom, roomRequest };
 }

@@ -1,4 +1,6 @@
-// Small DOM helpers. Text from users only ever enters the page as text nodes.
+// Small DOM helpers. Text from users only ever enters the page as text nodes; the one markup that
+// does is a message's `html`, which the server rendered and sanitised, and which messageHtml()
+// rebuilds element by element from an allowlist (never innerHTML into the page).
 
 /** Create an element: props set attributes (class, dataset, text, on<event>), children are nodes or strings. */
 export function h(tag, props = {}, ...children) {
@@ -79,4 +81,78 @@ export function timeElement(iso, className = 'time') {
   const today = new Date().toDateString() === date.toDateString();
   return h('time', { class: className, datetime: iso, title: fullFormat.format(date) },
     (today ? timeFormat : dayTimeFormat).format(date));
+}
+
+// What a message's `html` may hold (PROTOCOL.md version 2, Decisions: the server's nh3 allowlist).
+// Anything else in it is a server bug or worse: its text is kept, the markup dropped.
+const HTML_TAGS = new Set(['P', 'BR', 'EM', 'STRONG', 'CODE', 'PRE', 'BLOCKQUOTE', 'UL', 'OL', 'LI', 'A', 'SPAN']);
+const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
+
+/** Copy the allowed attributes of a parsed element onto its fresh twin; false drops the element. */
+function copyAttributes(source, target, meId) {
+  switch (source.tagName) {
+    case 'A': {
+      let url;
+      try {
+        url = new URL(source.getAttribute('href') || '');
+      } catch {
+        return false;
+      }
+      if (!SAFE_SCHEMES.has(url.protocol)) return false;
+      target.href = url.href;
+      target.target = '_blank';
+      target.rel = 'nofollow noopener noreferrer';
+      return true;
+    }
+    case 'SPAN': {
+      const userId = source.getAttribute('data-user-id');
+      if (!source.classList.contains('mention') || !/^\d+$/.test(userId || '')) return true;
+      target.className = Number(userId) === meId ? 'mention mention--me' : 'mention';
+      target.dataset.userId = userId;
+      return true;
+    }
+    case 'CODE': {
+      const language = [...source.classList].find((name) => /^language-[\w#+.-]{1,32}$/.test(name));
+      if (language) target.className = language;
+      return true;
+    }
+    case 'OL': {
+      const start = source.getAttribute('start');
+      if (/^\d{1,9}$/.test(start || '')) target.setAttribute('start', start);
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
+function rebuild(source, parent, meId) {
+  for (const node of source.childNodes) {
+    if (node.nodeType === Node.TEXT_NODE) {
+      parent.append(node.data);
+    } else if (node.nodeType === Node.ELEMENT_NODE) {
+      const tag = node.tagName;
+      if (HTML_TAGS.has(tag)) {
+        const copy = document.createElement(tag.toLowerCase());
+        if (copyAttributes(node, copy, meId)) {
+          rebuild(node, copy, meId);
+          parent.append(copy);
+          continue;
+        }
+      }
+      rebuild(node, parent, meId); // not allowed: its text only
+    }
+  }
+}
+
+/**
+ * A message's server-rendered `html` as a fragment: parsed inert (DOMParser runs no script and
+ * loads nothing), then rebuilt from the allowlist above. Links open in a new, unconnected tab;
+ * mentions of `meId` get the class `mention--me`.
+ */
+export function messageHtml(html, meId) {
+  const parsed = new DOMParser().parseFromString(`<!doctype html><body>${html}`, 'text/html');
+  const fragment = document.createDocumentFragment();
+  rebuild(parsed.body, fragment, meId);
+  return fragment;
 }

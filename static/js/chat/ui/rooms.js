@@ -1,6 +1,7 @@
-// The room list on the side, and the page title with the unread count.
+// The room list on the side, and the page title with the unread count. A room's messages that
+// mention the person have a badge of their own ("@"), apart from the unread count.
 
-import { roomPreview } from '../format.js';
+import { mentionBadge, roomPreview } from '../format.js';
 import { avatar, h, timeElement } from './dom.js';
 
 function unreadBadge(count) {
@@ -9,6 +10,14 @@ function unreadBadge(count) {
   return h('span', { class: 'badge' },
     h('span', { class: 'badge-count', 'aria-hidden': 'true' }, shown),
     h('span', { class: 'visually-hidden' }, `, ${count} unread`));
+}
+
+function mentionsBadge(count) {
+  if (!count) return null;
+  const words = mentionBadge(count);
+  return h('span', { class: 'badge badge--mention' },
+    h('span', { class: 'badge-mention', 'aria-hidden': 'true' }, words.shown),
+    h('span', { class: 'visually-hidden' }, words.label));
 }
 
 function roomItem(room, { active, href, me }) {
@@ -20,6 +29,7 @@ function roomItem(room, { active, href, me }) {
           h('span', { class: 'room-item-name' }, room.name),
           room.last_message ? timeElement(room.last_message.created_at, 'room-item-time') : null),
         h('span', { class: 'room-item-preview' }, roomPreview(room, me))),
+      mentionsBadge(room.mention_count),
       unreadBadge(room.unread_count)));
 }
 
