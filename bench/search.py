@@ -26,6 +26,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from html import escape
 from itertools import accumulate
 from pathlib import Path
 
@@ -118,13 +119,16 @@ def build(size: Size, rng: random.Random, words: Words) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import connection, transaction
 
-    from accounts.models import User
+    from accounts.models import User, username_key
     from messaging.search import search_index_rebuild
     from rooms.models import Membership, Room
 
     started = time.monotonic()
     password = make_password(secrets.token_urlsafe(16))
-    users = User.objects.bulk_create(User(username=f"s{i}", password=password) for i in range(size.users))
+    # bulk_create skips save(), which keeps username_key: set it here.
+    users = User.objects.bulk_create(
+        User(username=f"s{i}", username_key=username_key(f"s{i}"), password=password) for i in range(size.users)
+    )
     rooms = Room.objects.bulk_create(Room(name=f"room {i}", owner=users[i % size.users]) for i in range(size.rooms))
     searcher = users[0]
     Membership.objects.bulk_create(
@@ -136,8 +140,9 @@ def build(size: Size, rng: random.Random, words: Words) -> dict:
     start = datetime.now(UTC) - timedelta(days=365)
     step = timedelta(days=365) / size.messages
     insert = (
-        "INSERT INTO messaging_message (room_id, author_id, body, created_at, client_id, deleted_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s)"  # only placeholders: mysqlclient then sends one multi-row INSERT
+        "INSERT INTO messaging_message (room_id, author_id, body, html, mentions, reaction_summary, "
+        "created_at, client_id, deleted_at, seq) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        # only placeholders: mysqlclient then sends one multi-row INSERT
     )
     # SQLite keeps a datetime as ISO text; mysqlclient takes the datetime (UTC, as Django stores it).
     stamp = (
@@ -145,16 +150,23 @@ def build(size: Size, rng: random.Random, words: Words) -> dict:
         if connection.vendor == "sqlite"
         else (lambda m: m.replace(tzinfo=None))
     )
+    seqs = dict.fromkeys(room_ids, 0)  # each room's change log numbers its messages 1, 2, 3...
     for first in range(0, size.messages, BATCH):
         rows = []
         for n in range(first, min(first + BATCH, size.messages)):
             moment = stamp(start + step * n)
             deleted = moment if rng.random() < 0.02 else None
-            rows.append((rng.choice(room_ids), rng.choice(user_ids), words.body(rng), moment, None, deleted))
+            room_id = rng.choice(room_ids)
+            seqs[room_id] += 1
+            body = words.body(rng)
+            html = f"<p>{escape(body)}</p>"
+            rows.append((room_id, rng.choice(user_ids), body, html, "[]", "[]", moment, None, deleted, seqs[room_id]))
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(insert, rows)
         if first and first % 200_000 == 0:
             say(f"{first:,} messages")
+    for room_id, seq in seqs.items():
+        Room.objects.filter(pk=room_id).update(seq=seq)
     loaded = time.monotonic()
     indexed = search_index_rebuild()
     done = time.monotonic()
