@@ -3,17 +3,17 @@
 // Node's tests, and should the catalog fail to load, a string stands for itself (English).
 
 export function gettext(text) {
-  return typeof globalThis.gettext === "function" ? globalThis.gettext(text) : text;
+  return typeof globalThis.gettext === 'function' ? globalThis.gettext(text) : text;
 }
 
 export function ngettext(singular, plural, count) {
-  if (typeof globalThis.ngettext === "function") return globalThis.ngettext(singular, plural, count);
+  if (typeof globalThis.ngettext === 'function') return globalThis.ngettext(singular, plural, count);
   return count === 1 ? singular : plural;
 }
 
-/** interpolate("%(name)s joined", {name}, true) or interpolate("%s of %s", [a, b]), as Django's. */
+/** interpolate('%(name)s joined', {name}, true) or interpolate('%s of %s', [a, b]), as Django's. */
 export function interpolate(format, values, named = false) {
-  if (typeof globalThis.interpolate === "function") return globalThis.interpolate(format, values, named);
+  if (typeof globalThis.interpolate === 'function') return globalThis.interpolate(format, values, named);
   if (named) return format.replace(/%\(\w+\)s/g, (match) => String(values[match.slice(2, -2)]));
   let index = 0;
   return format.replace(/%s/g, () => String(values[index++]));
