@@ -9,7 +9,7 @@ test('without a catalog, a string stands for itself', () => {
   assert.equal(ngettext('%s member', '%s members', 3), '%s members');
 });
 
-test('interpolate fills positional and named places as Django's does', () => {
+test('interpolate fills positional and named places as Django does', () => {
   assert.equal(interpolate('%s of %s', [2, 5]), '2 of 5');
   assert.equal(interpolate('%(name)s joined', { name: '李雷' }, true), '李雷 joined');
 });
