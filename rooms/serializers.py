@@ -11,6 +11,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
     avatar = MediaUrlField(read_only=True)
     owner = UserSerializer(read_only=True)
+    peer = UserSerializer(read_only=True, allow_null=True)  # set by rooms.selectors for a direct room
     role = serializers.ChoiceField(choices=Membership.Role.choices, read_only=True)
     member_count = serializers.IntegerField(read_only=True)
     unread_count = serializers.IntegerField(read_only=True)
@@ -34,8 +35,19 @@ class RoomSerializer(serializers.ModelSerializer):
             "created_at",
             "seq",
             "mention_count",
+            "kind",
+            "peer",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """A direct room has no invite code, and is named after the other person, as each side sees it."""
+        data = super().to_representation(instance)
+        if instance.kind == Room.Kind.DIRECT:
+            data["invite_code"] = None
+            if data["peer"] is not None:
+                data["name"] = data["peer"].get("display_name") or data["peer"]["username"]
+        return data
 
 
 class RoomInputSerializer(serializers.Serializer):
@@ -46,6 +58,10 @@ class RoomInputSerializer(serializers.Serializer):
 
 class JoinSerializer(serializers.Serializer):
     invite_code = serializers.CharField(max_length=64)
+
+
+class DirectOpenSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
 
 
 class InviteCodeSerializer(serializers.Serializer):

@@ -96,7 +96,7 @@ class RoomData(TypedDict):
     description: str
     avatar: str | None
     owner: UserData
-    invite_code: str
+    invite_code: str | None  # None for a direct room
     role: str
     member_count: int
     unread_count: int
@@ -104,6 +104,8 @@ class RoomData(TypedDict):
     created_at: str
     seq: int  # the room's latest change number
     mention_count: int  # messages after the member's read pointer that mention them
+    kind: Literal["group", "direct"]
+    peer: UserData | None  # the other person of a direct room, as this member sees it
 
 
 # --- Server frames ---------------------------------------------------------------
