@@ -8,11 +8,13 @@ import { confirmAction } from './forms.js';
 function memberItem(member, { isMe, actions }) {
   const name = member.user.username;
   return h('li', { class: 'member', dataset: { userId: member.user.id } },
-    h('span', { class: 'member-avatar' },
+    // The picture and name open the person's card (ui/profile.js), with "Message".
+    h('span', { class: 'member-avatar', dataset: { profile: member.user.id } },
       avatar(name, member.user.avatar, 'sm'),
       h('span', { class: `presence${member.online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
     h('span', { class: 'member-main' },
-      h('span', { class: 'member-name' }, name, isMe ? h('span', { class: 'member-you' }, ' (you)') : null),
+      h('button', { type: 'button', class: 'member-name', dataset: { profile: member.user.id } },
+        name, isMe ? h('span', { class: 'member-you' }, ' (you)') : null),
       h('span', { class: 'member-meta' },
         member.online ? 'Online' : 'Offline',
         member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, member.role) : null)),

@@ -12,7 +12,10 @@ export function mountRoomFrame({ store, el, wideScreen }) {
     el.memberCount.textContent = String(count);
     el.membersToggle.setAttribute('aria-label', `Members (${count})`);
     el.settingsToggle.hidden = !store.canManage(room);
-    el.leaveButton.hidden = !store.rules.canLeave(room.data.role);
+    // A direct room is for good and has no invite code (protocol version 2).
+    const direct = room.data.kind === 'direct';
+    el.leaveButton.hidden = direct || !store.rules.canLeave(room.data.role);
+    if (el.copyInviteButton) el.copyInviteButton.hidden = !room.data.invite_code;
     el.deleteSection.hidden = !store.rules.canDeleteRoom(room.data.role);
   }
 
