@@ -4,7 +4,8 @@ import { avatar } from './dom.js';
 
 export function mountRoomFrame({ store, el, wideScreen }) {
   function renderHeader(room) {
-    el.roomAvatar.replaceChildren(avatar(room.data.name, room.data.avatar, 'lg'));
+    const picture = room.data.kind === 'direct' ? room.data.peer?.avatar : room.data.avatar; // a person's, for a direct room
+    el.roomAvatar.replaceChildren(avatar(room.data.name, picture || null, 'lg'));
     el.roomName.textContent = room.data.name;
     el.roomDescription.textContent = room.data.description;
     el.roomDescription.hidden = !room.data.description;
