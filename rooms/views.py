@@ -14,7 +14,7 @@ from chatroom.exceptions import NotMember
 from chatroom.health import HEALTH_PATH
 from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
 from rooms.models import Membership
-from rooms.selectors import membership_get
+from rooms.selectors import membership_get, room_title_for
 from rooms.serializers import RoleSerializer, RoomInputSerializer
 from rooms.services import MANAGERS
 
@@ -75,4 +75,6 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
         membership = membership_get(user=request.user, room_id=room_id)
     except NotMember:
         raise Http404("No such room.") from None
-    return _chat_page(request, room_id=membership.room_id, title=membership.room.name)
+    return _chat_page(
+        request, room_id=membership.room_id, title=room_title_for(user=request.user, room=membership.room)
+    )
