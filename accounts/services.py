@@ -2,6 +2,7 @@
 
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.selectors import username_taken
@@ -13,12 +14,12 @@ from chatroom.images import file_delete_on_commit
 def user_register(*, username: str, password: str) -> User:
     """Create a user with a hashed password; names are unique regardless of case and width (username_key)."""
     if username_taken(username=username):
-        raise Invalid(fields={"username": ["A user with that username already exists."]})
+        raise Invalid(fields={"username": [_("A user with that username already exists.")]})
     try:
         with transaction.atomic():
             return User.objects.create_user(username=username, password=password)
     except IntegrityError:
-        raise Invalid(fields={"username": ["A user with that username already exists."]}) from None
+        raise Invalid(fields={"username": [_("A user with that username already exists.")]}) from None
 
 
 @transaction.atomic

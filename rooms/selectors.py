@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
@@ -78,11 +79,13 @@ def membership_acting(*, actor: "User", room_id: int, as_staff: bool = False) ->
         membership = membership_get(user=actor, room_id=room_id)
         return Acting(membership, membership.role)
     if not user_may_moderate(actor):
-        raise Forbidden("Only staff with the moderate permission may moderate rooms they are not managing.")
+        raise Forbidden(
+            gettext_lazy("Only staff with the moderate permission may moderate rooms they are not managing.")
+        )
     try:
         room = Room.objects.get(pk=room_id)
     except (Room.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such room.") from None
+        raise NotFound(gettext_lazy("No such room.")) from None
     return Acting(Membership(room=room, user=actor, role=Membership.Role.OWNER), ModerationAction.Authority.STAFF)
 
 
@@ -91,7 +94,7 @@ def member_get(*, room_id: int, user_id: int) -> Membership:
     try:
         return Membership.objects.select_related("user").get(room_id=room_id, user_id=user_id)
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such member.") from None
+        raise NotFound(gettext_lazy("No such member.")) from None
 
 
 def room_lock(*, room_id: int) -> None:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import NotMember
@@ -65,7 +66,7 @@ def _chat_page(request: HttpRequest, *, room_id: int | None, title: str) -> Http
 
 @login_required
 def rooms_page(request: HttpRequest) -> HttpResponse:
-    return _chat_page(request, room_id=None, title="Rooms")
+    return _chat_page(request, room_id=None, title=_("Rooms"))
 
 
 @login_required
@@ -74,5 +75,5 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
     try:
         membership = membership_get(user=request.user, room_id=room_id)
     except NotMember:
-        raise Http404("No such room.") from None
+        raise Http404(_("No such room.")) from None
     return _chat_page(request, room_id=membership.room_id, title=membership.room.name)

@@ -291,7 +291,7 @@ def presence(*, room: int, user: UserData, online: bool) -> PresenceFrame:
 
 def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int | None = None) -> ErrorFrame:
     """An `error` frame; `retry_after_ms` only on `rate_limited` (docs/PROTOCOL.md, Decisions)."""
-    frame: ErrorFrame = {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+    frame: ErrorFrame = {"type": "error", "code": code, "detail": str(detail), "client_id": client_id}
     if retry_after_ms is not None:
         frame["retry_after_ms"] = retry_after_ms
     return frame
