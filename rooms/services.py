@@ -36,6 +36,8 @@ from rooms.serializers import RoomSerializer
 
 Role = Membership.Role
 MANAGERS = (Role.OWNER, Role.ADMIN)
+# Whom each role may remove (kick or ban): the one table the services and the page's menus read.
+REMOVABLE_BY = {Role.OWNER: (Role.ADMIN, Role.MEMBER), Role.ADMIN: (Role.MEMBER,)}
 Action = ModerationAction.Action
 
 
@@ -197,7 +199,7 @@ def _check_may_remove(acting: Acting, target_role: str | None, target_id: int) -
     _require_manager(acting.role)
     if target_id == acting.membership.user_id:
         raise Conflict("You cannot remove yourself; leave the room instead.")
-    if target_role == Role.OWNER or (acting.role == Role.ADMIN and target_role == Role.ADMIN):
+    if target_role is not None and target_role not in REMOVABLE_BY[acting.role]:
         raise Forbidden("You may not remove this member.")
 
 

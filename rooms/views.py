@@ -16,7 +16,7 @@ from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
 from rooms.models import Membership
 from rooms.selectors import membership_get
 from rooms.serializers import RoleSerializer, RoomInputSerializer
-from rooms.services import MANAGERS
+from rooms.services import MANAGERS, REMOVABLE_BY
 
 Role = Membership.Role
 
@@ -48,7 +48,7 @@ def _client_roles() -> dict:
         "assignable": [choice for choice, _ in RoleSerializer().fields["role"].choices.items()],
         "deleteRoom": [Role.OWNER],
         "leave": [role for role in Role.values if role != Role.OWNER],  # the owner deletes the room instead
-        "remove": {Role.OWNER: [Role.ADMIN, Role.MEMBER], Role.ADMIN: [Role.MEMBER]},  # actor -> whom
+        "remove": {actor: list(whom) for actor, whom in REMOVABLE_BY.items()},  # actor -> whom
     }
 
 
