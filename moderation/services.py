@@ -117,6 +117,8 @@ def user_reactivate(*, actor: "User", user: "User", reason: str = "") -> None:
     _check_may_deactivate(actor, user)
     if user.is_active:
         raise Conflict(f"{user} is already active.")
+    if user.deleted_at is not None:
+        raise Conflict("This account was deleted by its owner; it cannot be reactivated.")
     user.is_active = True
     user.save(update_fields=["is_active"])
     moderation_record(
