@@ -123,7 +123,8 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, Invalid) and exc.fields:
         exc = drf_exceptions.ValidationError(exc.fields)
     elif isinstance(exc, ChatError):
-        return Response({"detail": exc.detail}, status=exc.status)
+        # `extra`: fields a service adds to the answer (the rooms a 409 names, say).
+        return Response({"detail": exc.detail, **getattr(exc, "extra", {})}, status=exc.status)
     if isinstance(exc, drf_exceptions.Throttled):
         request = context.get("request")
         security_logger.info(

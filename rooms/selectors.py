@@ -22,7 +22,7 @@ from chatroom.realtime.presence import online_user_ids
 from messaging.models import Message, MessageMention
 from moderation.models import ModerationAction
 from moderation.selectors import user_may_moderate
-from rooms.models import Membership, Room
+from rooms.models import Membership, Room, RoomBan
 
 if TYPE_CHECKING:
     from chatroom.realtime.protocol import UserData
@@ -203,6 +203,22 @@ def room_get_for_member(*, user: "User", room_id: int) -> Room:
     if not memberships:
         raise NotMember()
     return _rooms_from(memberships)[0]
+
+
+def room_by_invite_code(*, invite_code: str) -> Room | None:
+    """The room behind an invite code, or None; for the invite page a signed-out visitor sees."""
+    return Room.objects.filter(invite_code=invite_code).first()
+
+
+def ban_list(*, user: "User", room_id: int) -> list[RoomBan]:
+    """
+    The room's bans, newest first, with whom and by whom in the same query; for
+    its owner and admins (Forbidden for members, NotMember for anyone else).
+    """
+    if membership_get(user=user, room_id=room_id).role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
+        raise Forbidden("Only the room's owner or an admin may see its bans.")
+    bans = RoomBan.objects.filter(room_id=room_id).select_related("user", "banned_by")
+    return list(bans.order_by("-created_at", "-id"))
 
 
 def member_list(*, room_id: int) -> list[Membership]:

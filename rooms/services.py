@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
-from chatroom.exceptions import Conflict, Forbidden, NotFound
+from chatroom.exceptions import Conflict, Forbidden, Invalid, NotFound
 from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
@@ -181,6 +181,40 @@ def invite_rotate(*, actor: User, room_id: int, reason: str = "", as_staff: bool
     moderation_record(actor=actor, action=Action.INVITE_ROTATE, authority=acting.authority, room=room, reason=reason)
     publish_on_commit(_room_updated_for_members(room))
     return room.invite_code
+
+
+@transaction.atomic
+def room_hand_over(*, actor: User, room_id: int, user_id: int) -> Room:
+    """
+    Make another member the room's owner; the old owner stays as an admin. Owner
+    only; the new owner must be a member (else Invalid, field `owner`). The new
+    owner's row is locked before the room's, the order account deletion
+    (messaging.people) takes them in: a room is never handed to a deleted account.
+    """
+    new_owner = User.objects.select_for_update().filter(pk=user_id, deleted_at__isnull=True).first()
+    room_lock(room_id=room_id)
+    acting = membership_get(user=actor, room_id=room_id)
+    if acting.role != Role.OWNER:
+        raise Forbidden("Only the room's owner may hand it over.")
+    room = acting.room
+    if new_owner is not None and new_owner.pk == actor.pk:
+        return room  # theirs already
+    target = Membership.objects.filter(room_id=room_id, user=new_owner).first() if new_owner else None
+    if target is None:
+        raise Invalid(fields={"owner": ["Only a member of the room can become its owner."]})
+    room.owner = new_owner
+    room.save(update_fields=["owner"])
+    acting.role, target.role = Role.ADMIN, Role.OWNER
+    Membership.objects.bulk_update([acting, target], ["role"])
+    moderation_record(
+        actor=actor,
+        action=Action.ROOM_HAND_OVER,
+        authority=ModerationAction.Authority.OWNER,
+        target_user=new_owner,
+        room=room,
+    )
+    publish_on_commit(_room_updated_for_members(room))  # the owner changed for everyone; two roles changed
+    return room
 
 
 @transaction.atomic
