@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from chatroom import metrics
 from chatroom.exceptions import ChatError, Invalid, Unavailable
+from chatroom.i18n import language_from_scope
 from chatroom.realtime import protocol
 from chatroom.realtime.events import session_id
 from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
@@ -119,6 +121,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.id
+        # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
+        self.language = getattr(user, "language", "") or language_from_scope(self.scope)
         self.user_data = UserSerializer(user).data
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
@@ -179,6 +183,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.hub is None:  # closed as unauthenticated; nothing to answer
             return
+        translation.activate(self.language)  # this socket's task only: texts made while handling the frame
         client_id = None
         try:
             frame = self._parse(text_data)

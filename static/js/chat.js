@@ -6,6 +6,7 @@
 import { createChanges } from './chat/changes.js';
 import { createCommands } from './chat/commands.js';
 import { LEAVE_WARNING } from './chat/format.js';
+import { setLocale } from './chat/i18n.js';
 import { createApi, createProbe, csrfTokenFrom } from './chat/http.js';
 import { createOutbox } from './chat/outbox.js';
 import { createPersistence, UserStorage } from './chat/persist.js';
@@ -25,6 +26,7 @@ import { mountRoomSettings } from './chat/ui/settings.js';
 import { mountStatus } from './chat/ui/status.js';
 import { mountTimeline } from './chat/ui/timeline.js';
 
+setLocale(document.documentElement.lang);
 const config = JSON.parse(document.getElementById('chat-config').textContent);
 const byId = (id) => document.getElementById(id);
 const roomHref = (id) => `${config.urls.rooms}${id}/`;

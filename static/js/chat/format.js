@@ -2,7 +2,7 @@
 // views show belong here, in one place, so that they can be translated.
 
 import { daysBetween } from './dividers.js';
-import { gettext, interpolate, ngettext } from './i18n.js';
+import { gettext, interpolate, locale as pageLocale, ngettext } from './i18n.js';
 
 /** Count code points, as the server does for its body limit. */
 export function codePoints(text) {
@@ -14,7 +14,7 @@ export function bodyError(body, limits) {
   const length = codePoints(body);
   if (length <= limits.bodyMaxLength) return null;
   return interpolate(gettext('Messages are limited to %(max)s characters; this one has %(length)s.'),
-    { max: limits.bodyMaxLength.toLocaleString(), length: length.toLocaleString() }, true);
+    { max: limits.bodyMaxLength.toLocaleString(pageLocale()), length: length.toLocaleString(pageLocale()) }, true);
 }
 
 /** Why a picked picture cannot be uploaded, or null; the server's own words for the same refusal. */
@@ -84,7 +84,7 @@ export function sortMembers(members) {
 const dayFormats = new Map();
 
 /** The words of a day divider: "Today", "Yesterday", else the date in the reader's locale. */
-export function dayLabel(date, now = new Date(), locale = undefined) {
+export function dayLabel(date, now = new Date(), locale = pageLocale()) {
   const days = daysBetween(date, now);
   if (days === 0) return gettext('Today');
   if (days === 1) return gettext('Yesterday');
@@ -103,7 +103,7 @@ export const UNREAD_LINE = { text: gettext('New'), label: gettext('New messages 
 
 /** The pill that appears when messages arrive below the part of the timeline in view. */
 export function newMessagesText(count) {
-  return interpolate(ngettext('%(count)s new message', '%(count)s new messages', count), { count: count.toLocaleString() }, true);
+  return interpolate(ngettext('%(count)s new message', '%(count)s new messages', count), { count: count.toLocaleString(pageLocale()) }, true);
 }
 
 export const JUMP_TO_LATEST = { label: gettext('Jump to latest messages'), title: gettext('Jump to latest messages (End)') };
@@ -161,7 +161,7 @@ export function notificationText(roomName, count, last, me = null) {
   }
   return {
     title: interpolate(ngettext('%(count)s new message in %(room)s', '%(count)s new messages in %(room)s', count),
-      { count: count.toLocaleString(), room: roomName }, true),
+      { count: count.toLocaleString(pageLocale()), room: roomName }, true),
     body: interpolate(gettext('%(who)s: %(text)s'), { who: last.author.username, text: line }, true),
   };
 }
@@ -179,7 +179,7 @@ export function notificationsHint({ permission, enabled }) {
 
 /** The badge of a room's messages that mention the person, apart from its unread count. */
 export function mentionBadge(count) {
-  return { shown: count > 1 ? `@${count > 99 ? '99+' : count}` : '@', label: interpolate(ngettext(', %(count)s mention of you', ', %(count)s mentions of you', count), { count: count.toLocaleString() }, true) };
+  return { shown: count > 1 ? `@${count > 99 ? '99+' : count}` : '@', label: interpolate(ngettext(', %(count)s mention of you', ', %(count)s mentions of you', count), { count: count.toLocaleString(pageLocale()) }, true) };
 }
 
 // --- Messages of version 2: edits, replies, reactions, actions -----------------------------------
@@ -227,7 +227,7 @@ export const EDITED = gettext('(edited)');
 export const YOU = gettext('You');
 
 /** The tooltip of the "(edited)" marker: when the body last changed. */
-export function editedTitle(iso, locale = undefined) {
+export function editedTitle(iso, locale = pageLocale()) {
   const when = new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
   return interpolate(gettext('Edited %(when)s'), { when }, true);
 }
@@ -278,7 +278,7 @@ export function reactorNames(userIds, { me, members = null }) {
 /** A reaction chip: its accessible name, and the tooltip that says who reacted. */
 export function reactionText(reaction, { me, members = null }) {
   const who = reactorNames(reaction.user_ids, { me, members });
-  const people = interpolate(ngettext('%(count)s reaction', '%(count)s reactions', reaction.count), { count: reaction.count.toLocaleString() }, true);
+  const people = interpolate(ngettext('%(count)s reaction', '%(count)s reactions', reaction.count), { count: reaction.count.toLocaleString(pageLocale()) }, true);
   return {
     label: interpolate(gettext('%(emoji)s %(people)s: %(who)s'), { emoji: reaction.emoji, people, who }, true),
     title: interpolate(gettext('%(who)s reacted with %(emoji)s'), { who: `${who.charAt(0).toUpperCase()}${who.slice(1)}`, emoji: reaction.emoji }, true),
