@@ -10,7 +10,6 @@ export function mountRoomFrame({ store, el, wideScreen }) {
     el.roomDescription.hidden = !room.data.description;
     const count = room.data.member_count;
     el.memberCount.textContent = String(count);
-    el.membersToggle.setAttribute('aria-label', `Members (${count})`);
     el.settingsToggle.hidden = !store.canManage(room);
     el.leaveButton.hidden = !store.rules.canLeave(room.data.role);
     el.deleteSection.hidden = !store.rules.canDeleteRoom(room.data.role);
