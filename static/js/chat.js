@@ -17,6 +17,7 @@ import { ChatStore } from './chat/store.js';
 import { createSync } from './chat/sync.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
+import { mountKeyboard } from './chat/ui/keyboard.js';
 import { mountMembers } from './chat/ui/members.js';
 import { mountNotifications } from './chat/ui/notifications.js';
 import { mountRoomFrame } from './chat/ui/room.js';
@@ -130,6 +131,16 @@ mountDialogs({
     createForm: byId('create-form'), createAvatarPreview: byId('create-avatar-preview'),
     joinForm: byId('join-form'),
     profileForm: byId('profile-form'), profileAvatarPreview: byId('profile-avatar-preview'),
+  },
+});
+
+mountKeyboard({
+  store,
+  el: {
+    panels: { members: byId('members-panel'), settings: byId('settings-panel') },
+    toggles: { members: byId('toggle-members'), settings: byId('toggle-settings') },
+    closePanelButtons: document.querySelectorAll('[data-close-panel]'),
+    roomList: byId('room-list'), shortcutsButton: byId('shortcuts-button'), composerInput: byId('composer-input'),
   },
 });
 

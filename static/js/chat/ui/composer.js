@@ -84,7 +84,6 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     mention = null;
     mentionList.hidden = true;
     mentionList.replaceChildren();
-    input.setAttribute('aria-expanded', 'false');
     input.removeAttribute('aria-activedescendant');
   }
 
@@ -94,7 +93,6 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
       dataset: { index },
     }, avatar(user.username, user.avatar, 'sm'), h('span', {}, user.username))));
     mentionList.hidden = false;
-    input.setAttribute('aria-expanded', 'true');
     input.setAttribute('aria-activedescendant', `mention-option-${mention.choices[mention.active].id}`);
     mentionList.children[mention.active].scrollIntoView({ block: 'nearest' });
   }

@@ -13,7 +13,7 @@ function memberItem(member, { isMe, actions }) {
       avatar(name, member.user.avatar, 'sm'),
       h('span', { class: `presence${member.online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
     h('span', { class: 'member-main' },
-      h('span', { class: 'member-name' }, name, isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
+      h('span', { class: 'member-name' }, h('bdi', {}, name), isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
       h('span', { class: 'member-meta' },
         member.online ? gettext('Online') : gettext('Offline'),
         member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, roleName(member.role)) : null)),

@@ -27,9 +27,9 @@ function roomItem(room, { active, href, me }) {
       avatar(room.name, room.avatar),
       h('span', { class: 'room-item-main' },
         h('span', { class: 'room-item-top' },
-          h('span', { class: 'room-item-name' }, room.name),
+          h('span', { class: 'room-item-name', dir: 'auto' }, room.name),
           room.last_message ? timeElement(room.last_message.created_at, 'room-item-time') : null),
-        h('span', { class: 'room-item-preview' }, roomPreview(room, me))),
+        h('span', { class: 'room-item-preview', dir: 'auto' }, roomPreview(room, me))),
       mentionsBadge(room.mention_count),
       unreadBadge(room.unread_count)));
 }
