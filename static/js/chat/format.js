@@ -2,6 +2,7 @@
 // views show belong here, in one place, so that they can be translated.
 
 import { daysBetween } from './dividers.js';
+import { gettext } from './i18n.js';
 
 /** Count code points, as the server does for its body limit. */
 export function codePoints(text) {
@@ -25,14 +26,14 @@ export function avatarError(size, limits) {
 export function roomPreview(room, me) {
   const last = room.last_message;
   if (!last) return room.description || 'No messages yet';
-  const who = last.author.id === me.id ? 'You' : last.author.username;
+  const who = last.author.id === me.id ? 'You' : displayName(last.author);
   return `${who}: ${last.body.replace(/\s+/g, ' ')}`;
 }
 
 export function typingText(users) {
   if (users.length === 0) return '';
-  if (users.length === 1) return `${users[0].username} is typing…`;
-  if (users.length === 2) return `${users[0].username} and ${users[1].username} are typing…`;
+  if (users.length === 1) return `${displayName(users[0])} is typing…`;
+  if (users.length === 2) return `${displayName(users[0])} and ${displayName(users[1])} are typing…`;
   return `${users.length} people are typing…`;
 }
 
@@ -40,7 +41,7 @@ const MEMBER_LEFT = { left: 'left', kicked: 'was removed', banned: 'was banned' 
 
 /** A notice in the timeline: someone joined or left. */
 export function noticeText(notice) {
-  const name = notice.user.username;
+  const name = displayName(notice.user);
   if (notice.kind === 'joined') return `${name} joined`;
   return `${name} ${MEMBER_LEFT[notice.reason] || 'left'}`;
 }
@@ -62,7 +63,7 @@ const ROLE_ORDER = { owner: 0, admin: 1, member: 2 };
 /** Members as the list shows them: online first, then by role, then by name. */
 export function sortMembers(members) {
   return [...members].sort((a, b) => (b.online - a.online) || (ROLE_ORDER[a.role] - ROLE_ORDER[b.role])
-    || a.user.username.localeCompare(b.user.username));
+    || displayName(a.user).localeCompare(displayName(b.user)));
 }
 
 // --- The timeline's dividers and the way down -------------------------------------------------
@@ -140,9 +141,9 @@ export function notificationText(roomName, count, last, me = null) {
   const line = excerpt(last.body, NOTIFICATION_BODY_MAX);
   if (count === 1) {
     const mentioned = me && (last.mentions || []).includes(me.id);
-    return { title: mentioned ? `${last.author.username} mentioned you in ${roomName}` : `${last.author.username} in ${roomName}`, body: line };
+    return { title: mentioned ? `${displayName(last.author)} mentioned you in ${roomName}` : `${displayName(last.author)} in ${roomName}`, body: line };
   }
-  return { title: `${count.toLocaleString()} new messages in ${roomName}`, body: `${last.author.username}: ${line}` };
+  return { title: `${count.toLocaleString()} new messages in ${roomName}`, body: `${displayName(last.author)}: ${line}` };
 }
 
 /** The notifications button: a toggle with one name; its hint says what pressing it does. */
@@ -176,13 +177,13 @@ export function firstWords(text, max = FIRST_WORDS_MAX) {
 
 /** Who wrote a message, as its actions name them. */
 function whose(message, me) {
-  return message.author.id === me.id ? 'your message' : `${message.author.username}'s message`;
+  return message.author.id === me.id ? 'your message' : `${displayName(message.author)}'s message`;
 }
 
 /** The accessible name of an action on a message: it says which message. */
 export function messageActionLabel(action, message, me) {
   const words = firstWords(message.body);
-  const author = message.author.id === me.id ? 'yourself' : message.author.username;
+  const author = message.author.id === me.id ? 'yourself' : displayName(message.author);
   switch (action) {
     case 'reply': return `Reply to ${author}: ${words}`;
     case 'react': return `React to ${whose(message, me)}: ${words}`;
@@ -214,12 +215,12 @@ export function editedTitle(iso, locale = undefined) {
 export function quoteText(quote) {
   if (quote.deleted) return { author: '', text: 'Deleted message', label: 'Reply to a deleted message' };
   const text = firstWords(quote.excerpt, 120);
-  return { author: quote.author.username, text, label: `Reply to ${quote.author.username}: ${text}. Show that message` };
+  return { author: displayName(quote.author), text, label: `Reply to ${displayName(quote.author)}: ${text}. Show that message` };
 }
 
 /** The line above the composer while it writes a reply. */
 export function replyingText(target) {
-  return `Replying to ${target.author.username}`;
+  return `Replying to ${displayName(target.author)}`;
 }
 
 export const COMPOSER_MODES = {
@@ -244,7 +245,7 @@ export function reactorNames(userIds, { me, members = null }) {
   let others = 0;
   for (const id of userIds) {
     if (id === me.id) names.unshift('you');
-    else if (members?.get(id)) names.push(members.get(id).user.username);
+    else if (members?.get(id)) names.push(displayName(members.get(id).user));
     else others += 1;
   }
   if (others) names.push(others === 1 ? '1 other' : `${others} others`);
@@ -282,3 +283,69 @@ export function changeErrorText(change, code, detail) {
 
 /** Opening a reply's original failed. */
 export const ORIGINAL_GONE = 'That message is no longer there.';
+
+// --- People: names and initials avatars (PROTOCOL.md "People") ----------------------------------
+
+/** The name shown for a person: their display name (the server's is never blank), else their username. */
+export function displayName(user) {
+  return user?.display_name || user?.username || '?';
+}
+
+const segmenter = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+/** The characters as a reader sees them (an emoji with joiners, a letter with its accents: one each). */
+function graphemes(text) {
+  return segmenter ? [...segmenter.segment(text)].map((part) => part.segment) : [...text];
+}
+
+/**
+ * An initials avatar's letters: the first of each of the first two words ("Ada Lovelace": AL), or
+ * the first two of a single word ("ada": AD; "爱丽丝": 爱丽), upper-cased; "?" for a blank name.
+ */
+export function initials(name) {
+  const words = String(name || '').trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return '?';
+  const letters = words.length > 1 ? [graphemes(words[0])[0], graphemes(words[1])[0]] : graphemes(words[0]).slice(0, 2);
+  return letters.join('').toLocaleUpperCase();
+}
+
+/** How many avatar colours the style sheet has (.avatar--c0 ... .avatar--c7, each legible under white initials). */
+export const AVATAR_COLOURS = 8;
+
+/**
+ * The colour (0 to AVATAR_COLOURS - 1) of a person's initials avatar, from their user id, so that it
+ * is the same in every list, message and tab, and stays when they change their name. Other keys
+ * (a room's name) are hashed as text.
+ */
+export function avatarColour(key) {
+  if (Number.isInteger(key)) return Math.floor(((key * 2654435761) >>> 0) / 2 ** 32 * AVATAR_COLOURS);
+  let hash = 0;
+  for (const char of String(key)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return hash % AVATAR_COLOURS;
+}
+
+/** The words of the people features: settings, invite links, bans, account deletion. */
+export const PEOPLE = {
+  copied: gettext('Copied'),
+  inviteCopied: gettext('Invite link copied. Anyone with it can join this room.'),
+  nameSaved: gettext('Your profile is saved.'),
+  nothingToSave: gettext('Change your name or choose a picture first.'),
+  noBans: gettext('Nobody is banned from this room.'),
+  loadingBans: gettext('Loading…'),
+  unban: gettext('Unban'),
+  bannedBy: gettext('banned by %(name)s'),
+  unbanned: gettext('%(name)s can join again.'),
+  noOwnedRooms: gettext('You do not own any room.'),
+  chooseMember: gettext('Choose a member'),
+  noOtherMembers: gettext('Nobody else is in this room yet.'),
+  handOverTitle: gettext('Hand %(room)s over to %(name)s?'),
+  handOverText: gettext('%(name)s becomes the owner and can delete the room or hand it on. You stay in the room as an admin.'),
+  handOverConfirm: gettext('Hand over'),
+  handedOver: gettext('%(name)s now owns %(room)s.'),
+  deleteTitle: gettext('Delete your account?'),
+  deleteText: gettext('You will be signed out everywhere and cannot sign in again. You leave every room. Your name becomes "Deleted user" and your picture is removed.'),
+  deleteKeep: gettext('Your messages stay in their rooms under the name "Deleted user".'),
+  deleteErase: gettext('Your messages are deleted for everyone.'),
+  deleteConfirm: gettext('Delete my account'),
+  ownsRooms: gettext('First hand over or delete the rooms you own: %(rooms)s.'),
+};

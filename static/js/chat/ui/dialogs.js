@@ -1,7 +1,7 @@
 // The dialogs: create a room, join one with a code, change one's picture; and the top bar's avatar.
 
-import { avatarError } from '../format.js';
-import { avatar } from './dom.js';
+import { avatarError, displayName } from '../format.js';
+import { userAvatar } from './dom.js';
 import { bindImagePreview, clearErrors, showErrors } from './forms.js';
 
 export function mountDialogs({ store, commands, limits, el }) {
@@ -9,7 +9,10 @@ export function mountDialogs({ store, commands, limits, el }) {
   const clearCreateAvatar = bindImagePreview(el.createForm.elements.avatar, el.createAvatarPreview, tooLarge);
   const clearProfileAvatar = bindImagePreview(el.profileForm.elements.avatar, el.profileAvatarPreview, tooLarge);
 
-  const renderMe = () => el.meAvatar.replaceChildren(avatar(store.me.username, store.me.avatar, 'sm'));
+  const renderMe = () => {
+    el.meAvatar.replaceChildren(userAvatar(store.me, 'sm'));
+    if (el.meName) el.meName.textContent = displayName(store.me);
+  };
   renderMe();
   store.on('me', renderMe);
 
