@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from accounts.models import DISPLAY_NAME_MAX_LENGTH
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Forbidden, NotFound, NotMember
 from chatroom.health import HEALTH_PATH
@@ -35,6 +36,7 @@ def _client_limits() -> dict:
         "roomNameMaxLength": room_fields["name"].max_length,
         "roomDescriptionMaxLength": room_fields["description"].max_length,
         "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
+        "displayNameMaxLength": DISPLAY_NAME_MAX_LENGTH,
     }
 
 

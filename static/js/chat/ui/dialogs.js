@@ -1,6 +1,7 @@
-// The dialogs: create a room, join one with a code, change one's picture; and the top bar's avatar.
+// The dialogs: create a room, join one with a code or link, one's profile (name, picture); and the top
+// bar's avatar and name. The rest of the account dialog is account.js's.
 
-import { avatarError, displayName } from '../format.js';
+import { avatarError, displayName, PEOPLE } from '../format.js';
 import { userAvatar } from './dom.js';
 import { bindImagePreview, clearErrors, showErrors } from './forms.js';
 
@@ -23,7 +24,10 @@ export function mountDialogs({ store, commands, limits, el }) {
       form.reset();
       clearErrors(form);
       if (form === el.createForm) clearCreateAvatar();
-      if (form === el.profileForm) clearProfileAvatar();
+      if (form === el.profileForm) {
+        clearProfileAvatar();
+        form.elements.display_name.value = displayName(store.me);
+      }
       dialog.showModal();
     });
   }
@@ -62,15 +66,29 @@ export function mountDialogs({ store, commands, limits, el }) {
     store.openRoom(room.id);
   });
   onSubmit(el.joinForm, async (form) => {
-    const room = await commands.joinRoom(form.elements.invite_code.value.trim());
+    const room = await commands.joinRoom(inviteCodeFrom(form.elements.invite_code.value));
     store.openRoom(room.id);
     store.toast(`You joined ${room.data.name}.`);
   });
   onSubmit(el.profileForm, async (form) => {
     const data = formData(form);
-    if (!data.has('avatar')) throw Object.assign(new Error('Choose a picture first.'), { data: null });
+    // Only what changed: the name typed as it is now is no change (a blank one is, and is refused).
+    if (data.get('display_name') === displayName(store.me)) data.delete('display_name');
+    if (!data.has('avatar') && !data.has('display_name')) throw Object.assign(new Error(PEOPLE.nothingToSave), { data: null });
     await commands.updateProfile(data);
     clearProfileAvatar();
-    store.toast('Your picture is updated.');
+    store.toast(PEOPLE.nameSaved);
   });
+}
+
+/** The invite code in what was pasted: the code itself, or an invite link (…/join/<code>/). */
+export function inviteCodeFrom(text) {
+  const value = text.trim();
+  const match = value.match(/\/join\/([^/?#\s]+)\/?(?:[?#].*)?$/);
+  if (!match) return value;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }
