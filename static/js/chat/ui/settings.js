@@ -82,6 +82,7 @@ export function mountRoomSettings({ store, commands, limits, el }) {
   ));
 
   async function copyInvite(event) {
+    const button = event.currentTarget; // gone from the event once it has been dispatched
     const room = store.currentRoom;
     if (!room) return;
     const link = inviteLink(room);
@@ -100,7 +101,7 @@ export function mountRoomSettings({ store, commands, limits, el }) {
     }
     // The toast (a polite live region) says it; the button shows "Copied" for a moment.
     store.toast(copied ? PEOPLE.inviteCopied : link);
-    const label = event.currentTarget.querySelector('[data-copy-label]');
+    const label = button.querySelector('[data-copy-label]');
     if (copied && label) {
       const before = label.dataset.text || label.textContent;
       label.dataset.text = before;
@@ -127,7 +128,8 @@ export function mountRoomSettings({ store, commands, limits, el }) {
       h('span', { class: 'member-actions' }, h('button', {
         type: 'button', class: 'button button--small', 'aria-label': `${PEOPLE.unban} ${name}`,
         onclick: async (event) => {
-          event.currentTarget.disabled = true;
+          const button = event.currentTarget;
+          button.disabled = true;
           try {
             await commands.unban(room.id, ban.user.id);
             store.toast(interpolate(PEOPLE.unbanned, { name }, true));
@@ -135,7 +137,7 @@ export function mountRoomSettings({ store, commands, limits, el }) {
             banList.querySelector('button')?.focus();
           } catch (error) {
             store.toast(error.message);
-            event.currentTarget.disabled = false;
+            button.disabled = false;
           }
         },
       }, PEOPLE.unban)));
