@@ -15,6 +15,7 @@ import { createReadMarker } from './chat/reads.js';
 import { ChatSocket } from './chat/socket.js';
 import { ChatStore } from './chat/store.js';
 import { createSync } from './chat/sync.js';
+import { mountAccount } from './chat/ui/account.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
 import { mountKeyboard } from './chat/ui/keyboard.js';
@@ -120,14 +121,14 @@ mountRoomSettings({
     form: byId('settings-form'), avatarPreview: byId('settings-avatar-preview'), newAvatar: byId('settings-avatar-new'),
     invite: byId('settings-invite'), confirmDialog: byId('confirm-dialog'),
     rotateButton: byId('rotate-invite'), deleteButton: byId('delete-room'), leaveButton: byId('leave-room'),
-    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')],
+    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')], banList: byId('ban-list'),
   },
 });
 mountNotifications({ store, local, button: byId('notifications-toggle') });
 mountDialogs({
   store, commands, limits: config.limits,
   el: {
-    meAvatar: byId('me-avatar'),
+    meAvatar: byId('me-avatar'), meName: byId('me-name'),
     createForm: byId('create-form'), createAvatarPreview: byId('create-avatar-preview'),
     joinForm: byId('join-form'),
     profileForm: byId('profile-form'), profileAvatarPreview: byId('profile-avatar-preview'),
@@ -141,6 +142,18 @@ mountKeyboard({
     toggles: { members: byId('toggle-members'), settings: byId('toggle-settings') },
     closePanelButtons: document.querySelectorAll('[data-close-panel]'),
     roomList: byId('room-list'), shortcutsButton: byId('shortcuts-button'), composerInput: byId('composer-input'),
+  },
+});
+
+mountAccount({
+  store, commands,
+  el: { dialog: byId('profile-dialog'), handoverForm: byId('handover-form'), deleteForm: byId('delete-account-form'), confirmDialog: byId('confirm-dialog') },
+  // The account is gone: nothing of it stays on this computer, and the page goes to the sign-in.
+  onDeleted: () => {
+    socket.stop();
+    window.removeEventListener('beforeunload', warnBeforeLeaving);
+    persistence.clear();
+    location.assign('/');
   },
 });
 
