@@ -9,11 +9,13 @@ import { confirmAction } from './forms.js';
 function memberItem(member, { isMe, actions }) {
   const name = displayName(member.user);
   return h('li', { class: 'member', dataset: { userId: member.user.id } },
-    h('span', { class: 'member-avatar' },
+    // The picture and name open the person's card (ui/profile.js), with "Message".
+    h('span', { class: 'member-avatar', dataset: { profile: member.user.id } },
       userAvatar(member.user, 'sm'),
       h('span', { class: `presence${member.online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
     h('span', { class: 'member-main' },
-      h('span', { class: 'member-name', dir: 'auto', title: `@${member.user.username}` }, h('bdi', {}, name), isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
+      h('button', { type: 'button', class: 'member-name', dir: 'auto', title: `@${member.user.username}`, dataset: { profile: member.user.id } },
+        h('bdi', {}, name), isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
       h('span', { class: 'member-meta' },
         member.online ? gettext('Online') : gettext('Offline'),
         member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, roleName(member.role)) : null)),

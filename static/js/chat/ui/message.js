@@ -81,11 +81,15 @@ export function messageItem(message, view) {
     class: classes.filter(Boolean).join(' '), role: 'listitem', tabindex: '-1', 'aria-labelledby': `${ids.author} ${ids.body}`,
     dataset: { key: message.id, id: message.id, author: author.id },
   },
-  own ? null : userAvatar(author, 'sm'),
+  // The author's name and picture open their card (ui/profile.js); the name is the control the keys reach.
+  own ? null : h('span', { class: 'msg-avatar', dataset: { profile: author.id } }, userAvatar(author, 'sm')),
   actionsItem(message, actions, me),
   h('div', { class: 'msg-bubble' },
     h('div', { class: 'msg-meta' },
-      h('span', { class: 'msg-author', id: ids.author, dir: 'auto', title: own ? null : `@${author.username}` }, own ? YOU : displayName(author)),
+      own ? h('span', { class: 'msg-author', id: ids.author, dir: 'auto' }, YOU)
+        : control('button', {
+          type: 'button', class: 'msg-author', id: ids.author, dir: 'auto', title: `@${author.username}`, dataset: { profile: author.id },
+        }, displayName(author)),
       timeElement(message.created_at, 'msg-time'),
       message.edited_at ? h('time', { class: 'msg-edited', datetime: message.edited_at, title: editedTitle(message.edited_at) }, EDITED) : null),
     quote ? quoteItem(quote) : null,
