@@ -125,7 +125,8 @@ class Bench:
         shares = [{"targets": [t for t in targets if t[0] % workers == i]} for i in range(workers)]
         before = usage(target.pids + target.backend_pids)
         start_at = time.time() + 0.5
-        results = self.pool.call("open", per_worker=shares, start_at=start_at)
+        dialect = "socketio" if target.kind == "socketio" else "native"
+        results = self.pool.call("open", per_worker=shares, start_at=start_at, dialect=dialect)
         after = usage(target.pids + target.backend_pids)
         hellos = sorted(t for r in results for t in r["hello_times"])
         failed = sum(r["failed"] for r in results)
