@@ -265,7 +265,8 @@ class Bench:
         baseline = usage(target.pids)
         storm_users = [u for u in range(size.users) for _ in range(size.storm_sockets_per_user)]
         say(f"[{target.name}] connect storm: {len(storm_users)} sockets")
-        storm = self.open_sockets(target, population, storm_users)
+        with self.profiling(target, "storm"):
+            storm = self.open_sockets(target, population, storm_users)
         entry = row("connect storm", **storm, loadavg=os.getloadavg()[0])
         say(
             f"[{target.name}]   {storm['opened']}/{storm['sockets']} sockets got hello in {storm['all_hello_s']:.2f}s"
@@ -298,7 +299,8 @@ class Bench:
             f"[{target.name}] many rooms: {len(population.small_rooms)} rooms of {recipients} sockets,"
             f" {size.many_rooms_rate} messages/s in"
         )
-        result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
+        with self.profiling(target, "many-rooms"):
+            result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
         say(f"[{target.name}]   {_step_line(result)}")
         self.close_sockets()
         self.settle(target)
