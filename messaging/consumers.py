@@ -124,7 +124,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.session_id = _session_id(self.scope)
         # Read before subscribing: a change committed in between is then either pushed
         # or after the seq that hello reports, so the client's catch-up finds it.
-        seqs = await database_sync_to_async(room_seqs_for_user)(user=user)
+        # Off the one thread-sensitive database thread (a read in its own autocommit): a storm of
+        # handshakes reads side by side instead of queueing behind each other and the send batches.
+        seqs = await database_sync_to_async(room_seqs_for_user, thread_sensitive=False)(user=user)
         hub = await get_hub()
         # Counted and joined with no await between: concurrent handshakes cannot both slip under the cap.
         limit = settings.CHAT_MAX_SOCKETS_PER_USER
