@@ -12,6 +12,7 @@ the ban read "not a member", and both commit.
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
@@ -36,19 +37,22 @@ from rooms.serializers import RoomSerializer
 
 Role = Membership.Role
 MANAGERS = (Role.OWNER, Role.ADMIN)
+# Whom each role may remove (kick or ban): the one table the services and the page's menus read.
+REMOVABLE_BY = {Role.OWNER: (Role.ADMIN, Role.MEMBER), Role.ADMIN: (Role.MEMBER,)}
 Action = ModerationAction.Action
 
 
 # Why each membership change is refused in a direct room: one rule, one place (direct_refuse).
 DIRECT_REFUSALS = {
-    "join": "A direct conversation has no invite code and cannot be joined.",
-    "leave": "A direct conversation cannot be left; it stays between its two people.",
-    "update": "A direct conversation cannot be renamed or changed; it is named after the person in it.",
-    "invite": "A direct conversation has no invite code.",
-    "role": "A direct conversation has no roles to change.",
-    "kick": "Nobody can be removed from a direct conversation.",
-    "ban": "Nobody can be banned from a direct conversation.",
-    "delete": "A direct conversation cannot be deleted by its members.",
+    "join": gettext_lazy("A direct conversation has no invite code and cannot be joined."),
+    "leave": gettext_lazy("A direct conversation cannot be left; it stays between its two people."),
+    "update": gettext_lazy("A direct conversation cannot be renamed or changed; it is named after the person in it."),
+    "invite": gettext_lazy("A direct conversation has no invite code."),
+    "role": gettext_lazy("A direct conversation has no roles to change."),
+    "kick": gettext_lazy("Nobody can be removed from a direct conversation."),
+    "ban": gettext_lazy("Nobody can be banned from a direct conversation."),
+    "delete": gettext_lazy("A direct conversation cannot be deleted by its members."),
+    "hand_over": gettext_lazy("A direct conversation has no owner to change."),
 }
 
 
@@ -68,7 +72,7 @@ def room_data(*, user: User, room_id: int) -> protocol.RoomData:
 
 def _require_manager(role: str) -> None:
     if role not in MANAGERS:
-        raise Forbidden("Only the room's owner or an admin may do this.")
+        raise Forbidden(gettext_lazy("Only the room's owner or an admin may do this."))
 
 
 def _room_updated_for_members(room: Room, *, user_ids=None) -> list[Event]:
@@ -87,7 +91,10 @@ def room_create(*, owner: User, name: str, description: str = "", avatar: File |
         # The owner's row lock: two creations at once count one after the other.
         User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
         if Room.objects.filter(owner=owner).count() >= limit:
-            raise Conflict(f"You own {limit} rooms, the most allowed; delete one to create another.")
+            raise Conflict(
+                gettext_lazy("You own %(limit)d rooms, the most allowed; delete one to create another.")
+                % {"limit": limit}
+            )
     room = Room(name=name, description=description, owner=owner)
     if avatar is not None:
         room.avatar = avatar
@@ -129,7 +136,7 @@ def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool =
     if not as_staff:  # staff may delete a direct room from the admin, as any room
         direct_refuse(acting.room, "delete")
     if acting.role != Role.OWNER:
-        raise Forbidden("Only the room's owner may delete it.")
+        raise Forbidden(gettext_lazy("Only the room's owner may delete it."))
     room = acting.room
     moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=acting.authority, room=room, reason=reason)
     room_id = room.id
@@ -145,10 +152,10 @@ def room_join(*, user: User, invite_code: str) -> Room:
     """Join the room behind an invite code; joining a room one is in already changes nothing."""
     room = Room.objects.select_for_update().filter(invite_code=invite_code).first()
     if room is None:
-        raise NotFound("Unknown or revoked invite code.")
+        raise NotFound(gettext_lazy("Unknown or revoked invite code."))
     direct_refuse(room, "join")
     if RoomBan.objects.filter(room=room, user=user).exists():
-        raise Forbidden("You are banned from this room.")
+        raise Forbidden(gettext_lazy("You are banned from this room."))
     try:
         with transaction.atomic():
             Membership.objects.create(
@@ -187,7 +194,7 @@ def room_leave(*, user: User, room_id: int) -> None:
     membership = membership_get(user=user, room_id=room_id)
     direct_refuse(membership.room, "leave")
     if membership.role == Role.OWNER:
-        raise Conflict("The owner cannot leave the room; delete it instead.")
+        raise Conflict(gettext_lazy("The owner cannot leave the room; delete it instead."))
     membership.delete()
     publish_on_commit(_removal_events(room_id=membership.room_id, user=user, reason="left"))
 
@@ -207,16 +214,51 @@ def invite_rotate(*, actor: User, room_id: int, reason: str = "", as_staff: bool
 
 
 @transaction.atomic
+def room_hand_over(*, actor: User, room_id: int, user_id: int) -> Room:
+    """
+    Make another member the room's owner; the old owner stays as an admin. Owner
+    only; the new owner must be a member (else Invalid, field `owner`). The new
+    owner's row is locked before the room's, the order account deletion
+    (messaging.people) takes them in: a room is never handed to a deleted account.
+    """
+    new_owner = User.objects.select_for_update().filter(pk=user_id, deleted_at__isnull=True).first()
+    room_lock(room_id=room_id)
+    acting = membership_get(user=actor, room_id=room_id)
+    direct_refuse(acting.room, "hand_over")
+    if acting.role != Role.OWNER:
+        raise Forbidden(gettext_lazy("Only the room's owner may hand it over."))
+    room = acting.room
+    if new_owner is not None and new_owner.pk == actor.pk:
+        return room  # theirs already
+    target = Membership.objects.filter(room_id=room_id, user=new_owner).first() if new_owner else None
+    if target is None:
+        raise Invalid(fields={"owner": ["Only a member of the room can become its owner."]})
+    room.owner = new_owner
+    room.save(update_fields=["owner"])
+    acting.role, target.role = Role.ADMIN, Role.OWNER
+    Membership.objects.bulk_update([acting, target], ["role"])
+    moderation_record(
+        actor=actor,
+        action=Action.ROOM_HAND_OVER,
+        authority=ModerationAction.Authority.OWNER,
+        target_user=new_owner,
+        room=room,
+    )
+    publish_on_commit(_room_updated_for_members(room))  # the owner changed for everyone; two roles changed
+    return room
+
+
+@transaction.atomic
 def member_set_role(*, actor: User, room_id: int, user_id: int, role: str) -> Membership:
     """Make a member an admin or a plain member; owner only."""
     room_lock(room_id=room_id)
     membership = membership_get(user=actor, room_id=room_id)
     direct_refuse(membership.room, "role")
     if membership.role != Role.OWNER:
-        raise Forbidden("Only the room's owner may change roles.")
+        raise Forbidden(gettext_lazy("Only the room's owner may change roles."))
     target = member_get(room_id=room_id, user_id=user_id)
     if target.role == Role.OWNER:
-        raise Conflict("The owner's role cannot change.")
+        raise Conflict(gettext_lazy("The owner's role cannot change."))
     target.role = role
     target.save(update_fields=["role"])
     publish_on_commit(_room_updated_for_members(target.room, user_ids=[target.user_id]))
@@ -227,9 +269,9 @@ def _check_may_remove(acting: Acting, target_role: str | None, target_id: int) -
     """The owner may remove anyone but themself; an admin only plain members (or non-members)."""
     _require_manager(acting.role)
     if target_id == acting.membership.user_id:
-        raise Conflict("You cannot remove yourself; leave the room instead.")
-    if target_role == Role.OWNER or (acting.role == Role.ADMIN and target_role == Role.ADMIN):
-        raise Forbidden("You may not remove this member.")
+        raise Conflict(gettext_lazy("You cannot remove yourself; leave the room instead."))
+    if target_role is not None and target_role not in REMOVABLE_BY[acting.role]:
+        raise Forbidden(gettext_lazy("You may not remove this member."))
 
 
 @transaction.atomic
@@ -260,7 +302,7 @@ def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_
     direct_refuse(acting.room, "ban")
     target_user = User.objects.filter(pk=user_id).first()
     if target_user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext_lazy("No such user."))
     target = Membership.objects.filter(room_id=room_id, user=target_user).first()
     _check_may_remove(acting, target.role if target else None, target_user.id)
     RoomBan.objects.get_or_create(room_id=room_id, user=target_user, defaults={"banned_by": actor})
@@ -285,7 +327,7 @@ def member_unban(*, actor: User, room_id: int, user_id: int, reason: str = "", a
     _require_manager(acting.role)
     deleted, _ = RoomBan.objects.filter(room_id=room_id, user_id=user_id).delete()
     if not deleted:
-        raise NotFound("That user is not banned from this room.")
+        raise NotFound(gettext_lazy("That user is not banned from this room."))
     moderation_record(
         actor=actor,
         action=Action.MEMBER_UNBAN,

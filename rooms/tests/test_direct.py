@@ -268,3 +268,11 @@ def test_the_page_of_a_direct_room_is_titled_by_the_other_person(api, people, cl
     room_id = open_dm(api, alice, bob.id).json()["id"]
     client.force_login(alice)
     assert "<title>bob" in client.get(f"/rooms/{room_id}/").content.decode()
+
+
+def test_an_invite_link_with_a_direct_rooms_code_is_unknown(people, dm, client):
+    _, _, carol, _ = people
+    assert client.get(f"/join/{dm.invite_code}/").status_code == 404  # signed out: no room named
+    client.force_login(carol)
+    assert client.get(f"/join/{dm.invite_code}/").status_code == 404
+    assert not dm.memberships.filter(user=carol).exists()

@@ -7,6 +7,7 @@ import { createChanges } from './chat/changes.js';
 import { createCommands } from './chat/commands.js';
 import { createDirectPresence } from './chat/directs.js';
 import { LEAVE_WARNING } from './chat/format.js';
+import { setLocale } from './chat/i18n.js';
 import { createApi, createProbe, csrfTokenFrom } from './chat/http.js';
 import { createOutbox } from './chat/outbox.js';
 import { createPersistence, UserStorage } from './chat/persist.js';
@@ -15,8 +16,10 @@ import { createReadMarker } from './chat/reads.js';
 import { ChatSocket } from './chat/socket.js';
 import { ChatStore } from './chat/store.js';
 import { createSync } from './chat/sync.js';
+import { mountAccount } from './chat/ui/account.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
+import { mountKeyboard } from './chat/ui/keyboard.js';
 import { mountMembers } from './chat/ui/members.js';
 import { mountNotifications } from './chat/ui/notifications.js';
 import { mountProfileCard } from './chat/ui/profile.js';
@@ -28,6 +31,7 @@ import { mountRoomSettings } from './chat/ui/settings.js';
 import { mountStatus } from './chat/ui/status.js';
 import { mountTimeline } from './chat/ui/timeline.js';
 
+setLocale(document.documentElement.lang);
 const config = JSON.parse(document.getElementById('chat-config').textContent);
 const byId = (id) => document.getElementById(id);
 const roomHref = (id) => `${config.urls.rooms}${id}/`;
@@ -124,7 +128,7 @@ mountRoomSettings({
     form: byId('settings-form'), avatarPreview: byId('settings-avatar-preview'), newAvatar: byId('settings-avatar-new'),
     invite: byId('settings-invite'), confirmDialog: byId('confirm-dialog'),
     rotateButton: byId('rotate-invite'), deleteButton: byId('delete-room'), leaveButton: byId('leave-room'),
-    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')],
+    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')], banList: byId('ban-list'),
   },
 });
 mountNotifications({ store, local, button: byId('notifications-toggle') });
@@ -136,10 +140,32 @@ mountSearch({
 mountDialogs({
   store, commands, limits: config.limits,
   el: {
-    meAvatar: byId('me-avatar'),
+    meAvatar: byId('me-avatar'), meName: byId('me-name'),
     createForm: byId('create-form'), createAvatarPreview: byId('create-avatar-preview'),
     joinForm: byId('join-form'),
     profileForm: byId('profile-form'), profileAvatarPreview: byId('profile-avatar-preview'),
+  },
+});
+
+mountKeyboard({
+  store,
+  el: {
+    panels: { members: byId('members-panel'), settings: byId('settings-panel') },
+    toggles: { members: byId('toggle-members'), settings: byId('toggle-settings') },
+    closePanelButtons: document.querySelectorAll('[data-close-panel]'),
+    roomList: byId('room-list'), shortcutsButton: byId('shortcuts-button'), composerInput: byId('composer-input'),
+  },
+});
+
+mountAccount({
+  store, commands,
+  el: { dialog: byId('profile-dialog'), handoverForm: byId('handover-form'), deleteForm: byId('delete-account-form'), confirmDialog: byId('confirm-dialog') },
+  // The account is gone: nothing of it stays on this computer, and the page goes to the sign-in.
+  onDeleted: () => {
+    socket.stop();
+    window.removeEventListener('beforeunload', warnBeforeLeaving);
+    persistence.clear();
+    location.assign('/');
   },
 });
 

@@ -28,6 +28,31 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       store.meUpdated(await api('me/', { method: 'PATCH', form }));
     },
 
+    /** Make another member the room's owner (PROTOCOL.md "People"); the answer has this person as an admin. */
+    async handOver(roomId, userId) {
+      store.roomUpdated(await roomRequest(roomId, '', { method: 'PATCH', json: { owner: userId } }));
+    },
+
+    /** The room's members, for choosing a new owner; kept in the store as the members panel's are. */
+    async membersOf(roomId) {
+      const members = await roomRequest(roomId, 'members/');
+      store.membersLoaded(roomId, members);
+      return members;
+    },
+
+    bans(roomId) {
+      return roomRequest(roomId, 'bans/');
+    },
+
+    async unban(roomId, userId) {
+      await roomRequest(roomId, `bans/${userId}/`, { method: 'DELETE' });
+    },
+
+    /** Delete the person's own account for good (`erase`: their messages too). The page must go afterwards. */
+    async deleteAccount(password, erase) {
+      await api('me/', { method: 'DELETE', json: { password, erase_messages: erase } });
+    },
+
     async updateRoom(roomId, form) {
       store.roomUpdated(await roomRequest(roomId, '', { method: 'PATCH', form }));
     },

@@ -1,5 +1,6 @@
 // The open room's frame: list or room view, the room's header, and the side panel (members or settings).
 
+import { gettext } from '../i18n.js';
 import { avatar } from './dom.js';
 
 export function mountRoomFrame({ store, el, wideScreen }) {
@@ -11,7 +12,6 @@ export function mountRoomFrame({ store, el, wideScreen }) {
     el.roomDescription.hidden = !room.data.description;
     const count = room.data.member_count;
     el.memberCount.textContent = String(count);
-    el.membersToggle.setAttribute('aria-label', `Members (${count})`);
     el.settingsToggle.hidden = !store.canManage(room);
     // A direct room is for good and has no invite code (protocol version 2).
     const direct = room.data.kind === 'direct';

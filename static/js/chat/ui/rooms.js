@@ -3,7 +3,7 @@
 
 import { isDirect, personName, presenceOf, splitRooms } from '../directs.js';
 import { mentionBadge, roomPreview } from '../format.js';
-import { gettext } from '../i18n.js';
+import { gettext, interpolate, ngettext } from '../i18n.js';
 import { avatar, h, timeElement } from './dom.js';
 
 function unreadBadge(count) {
@@ -11,7 +11,7 @@ function unreadBadge(count) {
   const shown = count > 99 ? '99+' : String(count);
   return h('span', { class: 'badge' },
     h('span', { class: 'badge-count', 'aria-hidden': 'true' }, shown),
-    h('span', { class: 'visually-hidden' }, `, ${count} unread`));
+    h('span', { class: 'visually-hidden' }, interpolate(ngettext(', %(count)s unread', ', %(count)s unread', count), { count }, true)));
 }
 
 function mentionsBadge(count) {
@@ -38,10 +38,10 @@ function roomItem(room, { active, href, me, online = null }) {
       direct ? peerAvatar(room, online) : avatar(room.name, room.avatar),
       h('span', { class: 'room-item-main' },
         h('span', { class: 'room-item-top' },
-          h('span', { class: 'room-item-name' }, name,
+          h('span', { class: 'room-item-name', dir: 'auto' }, name,
             online === null ? null : h('span', { class: 'visually-hidden' }, `, ${online ? gettext('online') : gettext('offline')}`)),
           room.last_message ? timeElement(room.last_message.created_at, 'room-item-time') : null),
-        h('span', { class: 'room-item-preview' }, roomPreview(room, me))),
+        h('span', { class: 'room-item-preview', dir: 'auto' }, roomPreview(room, me))),
       mentionsBadge(room.mention_count),
       unreadBadge(room.unread_count)));
 }
@@ -49,8 +49,8 @@ function roomItem(room, { active, href, me, online = null }) {
 export function mountRoomList({ store, list, empty, roomHref, directList = null, directSection = null }) {
   function updateTitle() {
     const unread = store.totalUnread();
-    const place = store.currentRoom ? store.currentRoom.data.name : 'Rooms';
-    document.title = `${unread ? `(${unread}) ` : ''}${place} · Chatroom`;
+    const place = store.currentRoom ? store.currentRoom.data.name : gettext('Rooms');
+    document.title = `${unread ? `(${unread}) ` : ''}${place} · ${gettext('Chatroom')}`;
   }
 
   function render() {
