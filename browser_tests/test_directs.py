@@ -98,7 +98,18 @@ def test_search_finds_a_word_and_lands_on_the_message(open_page):
     expect(target).to_be_focused()
     expect(target).to_have_class(re.compile("is-flashing"))
     expect(page.locator("#search-panel")).to_be_hidden()
-    assert other_id != room_id
+
+    # The same box switches rooms: a room whose name matches comes first.
+    page.keyboard.press("Control+k")
+    box.fill("elsewh")
+    room_link = results.get_by_role("link", name=re.compile("^Elsewhere"))
+    expect(results.get_by_role("heading", name="Rooms")).to_be_visible()
+    expect(room_link).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(room_link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#room-name")).to_have_text("Elsewhere")
+    expect(page).to_have_url(re.compile(f"/rooms/{other_id}/$"))
 
     # Nothing found says so; Ctrl+K comes back to the box with the words selected.
     page.keyboard.press("Control+k")
