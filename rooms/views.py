@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import NotMember
 from chatroom.health import HEALTH_PATH
-from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, MAX_ATTACHMENTS
 from rooms.models import Membership
 from rooms.selectors import membership_get
 from rooms.serializers import RoleSerializer, RoomInputSerializer
@@ -34,6 +34,8 @@ def _client_limits() -> dict:
         "roomNameMaxLength": room_fields["name"].max_length,
         "roomDescriptionMaxLength": room_fields["description"].max_length,
         "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
+        "attachmentMaxBytes": settings.CHAT_ATTACHMENT_MAX_BYTES,
+        "attachmentsPerMessage": MAX_ATTACHMENTS,
     }
 
 
