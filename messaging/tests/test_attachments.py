@@ -11,6 +11,7 @@ import zlib
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -425,3 +426,19 @@ def test_the_url_prefix_is_the_routes():
 def test_the_send_service_refuses_an_empty_message(room):
     with pytest.raises(services.Invalid):
         services.message_send(author=room.owner, room_id=room.id, body="")
+
+
+def test_housekeeping_purges_unused_uploads(api, room, attachment_root, django_capture_on_commit_callbacks):
+    client = api.as_user(room.owner)
+    old, new = (post_file(client, room, b"data", f"{i}.txt").json()["id"] for i in range(2))
+    Attachment.objects.filter(pk=old).update(created_at=timezone.now() - timedelta(hours=25))
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("housekeeping", stdout=out)
+        call_command("purge_uploads", "--hours=1", stdout=out)  # never sooner than a send may use one
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [new]
+    assert (
+        "1 unused uploads deleted" in out.getvalue()
+        and "0 unused uploads deleted (uploaded over 24 hours" in out.getvalue()
+    )
+    assert len(stored_names(attachment_root)) == 1
