@@ -220,7 +220,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
     @client_frame("message.send", MessageSendFrameSerializer)
     async def on_message_send(self, data: dict) -> None:
         started = time.perf_counter()
-        request = SendRequest(self.user, data["room"], data["body"], data["client_id"], data["reply_to"])
+        request = SendRequest(
+            self.user, data["room"], data["body"], data["client_id"], data["reply_to"], tuple(data["attachments"])
+        )
         result = await get_batcher().send(request)
         await self.send_frame(protocol.ack(client_id=data["client_id"], message=result.message_data()))
         metrics.send_seconds.observe(time.perf_counter() - started)
