@@ -13,6 +13,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from chatroom.exceptions import Conflict, Forbidden
@@ -118,7 +119,7 @@ def user_reactivate(*, actor: "User", user: "User", reason: str = "") -> None:
     if user.is_active:
         raise Conflict(f"{user} is already active.")
     if user.deleted_at is not None:
-        raise Conflict("This account was deleted by its owner; it cannot be reactivated.")
+        raise Conflict(_("This account was deleted by its owner; it cannot be reactivated."))
     user.is_active = True
     user.save(update_fields=["is_active"])
     moderation_record(
