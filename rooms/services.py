@@ -12,7 +12,7 @@ the ban read "not a member", and both commit.
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
@@ -232,7 +232,7 @@ def room_hand_over(*, actor: User, room_id: int, user_id: int) -> Room:
         return room  # theirs already
     target = Membership.objects.filter(room_id=room_id, user=new_owner).first() if new_owner else None
     if target is None:
-        raise Invalid(fields={"owner": ["Only a member of the room can become its owner."]})
+        raise Invalid(fields={"owner": [gettext("Only a member of the room can become its owner.")]})
     room.owner = new_owner
     room.save(update_fields=["owner"])
     acting.role, target.role = Role.ADMIN, Role.OWNER
