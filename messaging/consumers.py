@@ -119,7 +119,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.id
-        self.user_data = UserSerializer(user).data
+        # A plain dict: DRF's ReturnDict keeps its serializer (and its fields) alive with the socket, ~6 KiB each.
+        self.user_data = dict(UserSerializer(user).data)
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
         # Read before subscribing: a change committed in between is then either pushed
