@@ -129,11 +129,12 @@ def api_exception_handler(exc, context):
         logger.error("request failed on a backing service", exc_info=exc)
         exc = Unavailable()
     if isinstance(exc, RateLimited):
-        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=exc.detail)
+        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=str(exc.detail))
     elif isinstance(exc, Invalid) and exc.fields:
         exc = drf_exceptions.ValidationError(exc.fields)
     elif isinstance(exc, ChatError):
-        return Response({"detail": exc.detail}, status=exc.status)
+        # `extra`: fields a service adds to the answer (the rooms a 409 names, say).
+        return Response({"detail": exc.detail, **getattr(exc, "extra", {})}, status=exc.status)
     if isinstance(exc, drf_exceptions.Throttled):
         request = context.get("request")
         security_logger.info(

@@ -41,6 +41,7 @@ from moderation.models import ModerationAction
 from moderation.services import moderation_forget_message_text, moderation_record
 from rooms.models import Membership, Room
 from rooms.selectors import members_named, membership_acting, membership_get, membership_pairs
+from rooms.services import direct_reveal
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -225,6 +226,7 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     is serialized once (many=True) and that data serves both push and ack.
     """
     next_seq = _seq_take(Counter(message.room_id for message in messages))
+    first_messages_in = [room_id for room_id, seq in next_seq.items() if seq == 1]
     now = timezone.now()
     stored = [message for message in messages if message.room_id in next_seq]
     for message in stored:
@@ -244,6 +246,8 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     )
     serialized = MessageSerializer(stored, many=True).data
     publish_on_commit(message_new_event(m, data) for m, data in zip(stored, serialized, strict=True))
+    if first_messages_in:  # a direct room reaches its peer with its first message
+        publish_on_commit(direct_reveal(room_ids=first_messages_in))
     by_message = {id(message): data for message, data in zip(stored, serialized, strict=True)}
     return [by_message.get(id(message)) for message in messages]
 

@@ -118,6 +118,8 @@ def user_reactivate(*, actor: "User", user: "User", reason: str = "") -> None:
     _check_may_deactivate(actor, user)
     if user.is_active:
         raise Conflict(_("%(user)s is already active.") % {"user": user})
+    if user.deleted_at is not None:
+        raise Conflict(_("This account was deleted by its owner; it cannot be reactivated."))
     user.is_active = True
     user.save(update_fields=["is_active"])
     moderation_record(
