@@ -5,11 +5,16 @@ Chinese pages end to end, an English one the English pages, and the switcher cha
 language and keeps it (the cookie, and the account once signed in).
 """
 
+import os
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from browser_tests.steps import PASSWORD, send, unique_name, wait_online
+
+# The README's second picture, the Chinese page: refreshed when UPDATE_SCREENSHOT=1 (as docs/screenshot.png).
+SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshot-zh.png"
 
 # Latin words the Chinese pages may show: keys, the switcher's "English" (each language is named in itself).
 LATIN_ALLOWED = {"Enter", "Shift", "Esc", "End", "English"}
@@ -107,6 +112,16 @@ def test_a_chinese_browser_gets_chinese_pages_end_to_end(open_page):
     # Nothing of the page is left in English (but names and keys).
     assert english_words(alice, alice_name, bob_name) == set()
     assert english_words(bob, alice_name, bob_name) == set()
+
+    alice.locator("#composer-input").fill("周六下午三点，老地方见？")
+    expect(alice.locator("#toast")).to_be_empty()
+    shot = alice.screenshot(path=str(SCREENSHOT) if os.environ.get("UPDATE_SCREENSHOT") == "1" else None)
+    assert shot.startswith(b"\x89PNG")
+
+    # On a phone the top bar still holds the switcher, and nothing overflows sideways.
+    bob.set_viewport_size({"width": 390, "height": 844})
+    expect(bob.locator(".topbar").get_by_role("button", name="English")).to_be_visible()
+    assert bob.evaluate("document.scrollingElement.scrollWidth") <= 390
 
 
 def test_an_english_browser_gets_english_pages(open_page):
