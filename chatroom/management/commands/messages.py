@@ -9,6 +9,8 @@ New and changed strings arrive untranslated (no fuzzy guesses): translate them, 
 (the catalogue test, chatroom/tests/test_catalogue.py, fails until none is left).
 """
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -60,3 +62,18 @@ class Command(BaseCommand):
                 no_obsolete=True,
                 verbosity=options["verbosity"],
             )
+        self.report_untranslated()
+
+    def report_untranslated(self) -> None:
+        """List what is left to translate, file by file (polib, a development requirement)."""
+        try:
+            import polib
+        except ImportError:  # a production image: makemessages ran, there is nothing to list with
+            return
+        for directory in settings.LOCALE_PATHS:
+            for path in sorted(Path(directory).glob("*/LC_MESSAGES/*.po")):
+                po = polib.pofile(str(path))
+                todo = [entry for entry in po.untranslated_entries() + po.fuzzy_entries() if not entry.obsolete]
+                self.stdout.write(f"{path.relative_to(settings.BASE_DIR)}: {len(todo)} to translate")
+                for entry in todo:
+                    self.stdout.write(f"  {entry.msgid!r}")
