@@ -108,9 +108,10 @@ $(BIN)/.bench-installed: requirements-bench.txt $(BIN)/.installed
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(if $(BENCH_QUICK),--quick) $(BENCH_ARGS)
 
-# The benchmark tool against the reference server, small (seconds): it still counts every
-# delivery. Needs psutil and websockets only (requirements-dev.txt), not the plotting tools.
-test-bench: $(BIN)/.installed
+# The benchmark tool against the reference servers, small (seconds): it still counts every
+# delivery. The socketio reference needs requirements-bench.txt (python-socketio, eventlet,
+# PyMySQL) and starts a throwaway MariaDB of its own (testbed/).
+test-bench: $(BIN)/.bench-installed
 	$(BIN)/pytest bench/tests
 
 # Search latency over a million messages on SQLite and MariaDB (Mroonga): about 5 minutes on a
