@@ -242,7 +242,7 @@ def ban_list(*, user: "User", room_id: int) -> list[RoomBan]:
     its owner and admins (Forbidden for members, NotMember for anyone else).
     """
     if membership_get(user=user, room_id=room_id).role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
-        raise Forbidden("Only the room's owner or an admin may see its bans.")
+        raise Forbidden(gettext_lazy("Only the room's owner or an admin may see its bans."))
     bans = RoomBan.objects.filter(room_id=room_id).select_related("user", "banned_by")
     return list(bans.order_by("-created_at", "-id"))
 

@@ -15,7 +15,7 @@ from accounts.models import DISPLAY_NAME_MAX_LENGTH
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Conflict, Forbidden, NotFound, NotMember
 from chatroom.health import HEALTH_PATH
-from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, MAX_ATTACHMENTS
 from rooms.models import Membership
 from rooms.selectors import membership_get, room_by_invite_code, room_title_for
 from rooms.serializers import RoleSerializer, RoomInputSerializer
@@ -38,6 +38,8 @@ def _client_limits() -> dict:
         "roomDescriptionMaxLength": room_fields["description"].max_length,
         "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
         "displayNameMaxLength": DISPLAY_NAME_MAX_LENGTH,
+        "attachmentMaxBytes": settings.CHAT_ATTACHMENT_MAX_BYTES,
+        "attachmentsPerMessage": MAX_ATTACHMENTS,
     }
 
 
