@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from chatroom.redis_client import channel_layer_host, parse_sentinels
+from chatroom.storage_url import storages_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -388,6 +389,14 @@ STORAGES["attachments"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": CHAT_ATTACHMENT_ROOT, "base_url": "/attachments-not-public/"},
 }
+# Several hosts: uploaded files (avatars, attachments) in an S3 bucket instead of local
+# directories, s3://KEY:SECRET@BUCKET?endpoint=...&region=... (chatroom/storage_url.py;
+# docs/deployment.md, "Files in S3"). Attachments are then handed out as presigned URLs
+# valid this many seconds, once the attachment view has checked access.
+CHAT_STORAGE_URL = env("CHAT_STORAGE_URL", default="")
+CHAT_ATTACHMENT_URL_SECONDS = env.int("CHAT_ATTACHMENT_URL_SECONDS", default=60)
+if CHAT_STORAGE_URL:
+    STORAGES.update(storages_from_url(CHAT_STORAGE_URL, attachment_url_seconds=CHAT_ATTACHMENT_URL_SECONDS))
 FILE_UPLOAD_PERMISSIONS = 0o644
 # Request bodies other than uploaded files (JSON, form fields): refused past this (chatroom.parsers).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
