@@ -8,7 +8,6 @@ from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -42,7 +41,6 @@ class AttachmentUploadView(UploadLimitMixin, RoomScopedView):
     """
 
     upload_limit_setting = "CHAT_ATTACHMENT_MAX_BYTES"
-    parser_classes = [MultiPartParser]
 
     @extend_schema(request={"multipart/form-data": AttachmentUploadSerializer}, responses={201: AttachmentSerializer})
     def post(self, request, room_id):
