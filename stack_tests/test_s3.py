@@ -98,6 +98,15 @@ async def test_an_upload_through_one_worker_is_fetched_through_the_other(s3_work
     # Access is checked first; the bucket itself answers no unsigned request.
     assert request(other, "GET", image["url"], token=carol.access).status == 404
     assert fetch(location.split("?", 1)[0])[0] == 403
+    # Avatars go to the bucket's public media/ too.
+    body, headers = multipart("me.png", picture.getvalue(), "image/png")
+    me = await arequest(
+        one, "PATCH", "/api/me/", body=body.replace(b'name="file"', b'name="avatar"'), token=bob.access, headers=headers
+    )
+    assert me.status == 200, me.body
+    avatar = me.json()["avatar"]
+    assert avatar.startswith(f"{s3.endpoint}/{s3.bucket}/media/") and "Signature" not in avatar
+    assert fetch(avatar)[0] == 200
     # Nothing was written to either host's directories.
     assert not any(path.is_file() for path in workers.workdir.glob("host*/**/*"))
 

