@@ -91,9 +91,14 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware (Django's documented place): the language of
+    # each request, pages and API alike, from the django_language cookie, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own language over the browser's (accounts.locale).
+    "accounts.locale.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chatroom.middleware.content_security_policy_middleware",
@@ -120,6 +125,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chatroom.i18n.languages",
             ],
         },
     },
@@ -261,6 +267,8 @@ REST_FRAMEWORK = {
         "login": env("LOGIN_THROTTLE_RATE", default="100/min"),
         # Registrations (page and REST) per client address.
         "register": env("AUTH_THROTTLE_RATE", default="10/min"),
+        # Account deletions per user (DELETE me/, which checks the password): no password guessing.
+        "account_delete": env("ACCOUNT_DELETE_THROTTLE_RATE", default="10/hour"),
         # Every other endpoint, per user: generous enough for any real client.
         "user": env("API_THROTTLE_RATE", default="1200/min"),
     },
@@ -333,6 +341,9 @@ CHAT_DRAIN_SECONDS = env.float("CHAT_DRAIN_SECONDS", default=0.0)
 CHAT_DELETED_RETENTION_DAYS = env.int("CHAT_DELETED_RETENTION_DAYS", default=30)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+# The site's public address (https://chat.example.com), for the invite links in pushed
+# frames, which have no request to take the host from; REST answers use the request's.
+CHAT_SITE_URL = env("CHAT_SITE_URL", default="")
 # ...declaring at most this many pixels a side and in all (judged before decoding: chatroom.images),
 CHAT_AVATAR_MAX_SIDE = env.int("CHAT_AVATAR_MAX_SIDE", default=4096)
 CHAT_AVATAR_MAX_PIXELS = env.int("CHAT_AVATAR_MAX_PIXELS", default=16 * 1024 * 1024)
@@ -409,7 +420,15 @@ CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=CHAT_ATTACHME
 
 # --- I18N -------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English and Simplified Chinese (README, "Languages"). A request's language comes from the
+# django_language cookie (set by the switcher, and from User.language at sign-in), else from
+# Accept-Language, else English; the API's `detail` texts and the WebSocket's error frames follow it.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -426,6 +445,7 @@ if SECURE_PROXY_SSL:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 # HSTS on https responses: a year by default once TLS is in front. deploy/nginx sends the
 # same header itself (CHAT_HSTS_SECONDS) on everything it serves, replacing this one.
 # includeSubDomains covers subdomains of the chat's own host name only. Preloading is a

@@ -113,6 +113,7 @@ def test_page_config_carries_the_servers_limits(client, make_user, settings):
         "roomNameMaxLength": 64,
         "roomDescriptionMaxLength": 500,
         "avatarMaxBytes": 12345,
+        "displayNameMaxLength": 64,
         "attachmentMaxBytes": 67890,
         "attachmentsPerMessage": 10,
     }
