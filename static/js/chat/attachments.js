@@ -58,6 +58,10 @@ export function sizeError(size, limits) {
   return interpolate(gettext('Too large: files can be at most %(limit)s.'), { limit: formatSize(max) }, true);
 }
 
+export function uploadsBusyText() {
+  return gettext('Some files are still uploading. Send once they are done, or remove them.');
+}
+
 export function tooManyText() {
   return interpolate(gettext('Not attached: a message can carry at most %(count)s files.'), { count: ATTACHMENTS_PER_MESSAGE }, true);
 }
