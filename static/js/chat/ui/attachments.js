@@ -30,6 +30,14 @@ export function icon(name) {
   return svg;
 }
 
+/** An image sized before it loads: its box at the aspect ratio the server measured. */
+function sized(img, width, height) {
+  img.width = width;
+  img.height = height;
+  img.style.aspectRatio = `${width} / ${height}`;
+  return img;
+}
+
 function imageItem(image) {
   const shown = thumbnailSize(image.width, image.height);
   return h('button', {
@@ -38,9 +46,7 @@ function imageItem(image) {
     dataset: {
       action: 'preview', url: image.url, name: image.name, width: image.width || '', height: image.height || '',
     },
-  }, h('img', {
-    src: image.thumbnail_url, alt: image.name, width: shown.width, height: shown.height, loading: 'lazy', decoding: 'async',
-  }));
+  }, sized(h('img', { src: image.thumbnail_url, alt: image.name, loading: 'lazy', decoding: 'async' }), shown.width, shown.height));
 }
 
 function fileItem(file) {
@@ -64,6 +70,9 @@ export function attachmentList(message) {
     files.length ? h('div', { class: 'attachment-files' }, files.map(fileItem)) : null);
 }
 
+// What the preview's frame (title bar, buttons, padding) takes of the window, in CSS pixels.
+const PREVIEW_MARGIN = { width: 150, height: 120 };
+
 /** The preview dialog, on clicks of `[data-action="preview"]` in `messageList`. */
 export function mountPreview({ messageList }) {
   const title = h('h2', { class: 'preview-title', id: 'preview-title' });
@@ -84,17 +93,20 @@ export function mountPreview({ messageList }) {
   let index = 0;
   let opener = null;
 
+  /** Size the image for the window before it loads: the whole image, never enlarged. */
+  function fit() {
+    const { width, height } = images[index].dataset;
+    const box = thumbnailSize(Number(width) || 0, Number(height) || 0, {
+      width: Math.max(120, window.innerWidth - PREVIEW_MARGIN.width), height: Math.max(120, window.innerHeight - PREVIEW_MARGIN.height),
+    });
+    sized(image, box.width, box.height);
+  }
+
   function show(at) {
     index = (at + images.length) % images.length;
-    const { url, name, width, height } = images[index].dataset;
+    const { url, name } = images[index].dataset;
     image.removeAttribute('src'); // no glimpse of the previous image while this one loads
-    if (width && height) {
-      image.width = Number(width);
-      image.height = Number(height);
-    } else {
-      image.removeAttribute('width');
-      image.removeAttribute('height');
-    }
+    fit();
     image.alt = name;
     image.src = url;
     title.textContent = name;
@@ -114,6 +126,10 @@ export function mountPreview({ messageList }) {
     dialog.showModal();
     close.focus();
   }
+
+  window.addEventListener('resize', () => {
+    if (dialog.open && images.length) fit();
+  });
 
   messageList.addEventListener('click', (event) => {
     const button = event.target.closest('[data-action="preview"]');
