@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 AVATAR_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 # Format uploaded -> format stored: photos stay lossy, the rest becomes a static PNG (a GIF's first frame).
 REENCODED_AS = {"JPEG": "JPEG", "WEBP": "WEBP", "PNG": "PNG", "GIF": "PNG"}
-INVALID = "Upload a valid image (PNG, JPEG, GIF or WebP)."
+INVALID = _("Upload a valid image (PNG, JPEG, GIF or WebP).")
 
 
 def image_open(upload, *, max_side: int, max_pixels: int) -> Image.Image:
@@ -91,7 +92,10 @@ def _for_format(image: Image.Image, output_format: str) -> Image.Image:
 
 
 def _too_large(max_side: int, max_pixels: int) -> str:
-    return f"The image is too large: at most {max_side} by {max_side} pixels and {max_pixels / 1e6:g} megapixels."
+    return _("The image is too large: at most %(side)d by %(side)d pixels and %(megapixels)s megapixels.") % {
+        "side": max_side,
+        "megapixels": f"{max_pixels / 1e6:g}",
+    }
 
 
 def avatar_clean(upload) -> ContentFile:
@@ -101,7 +105,9 @@ def avatar_clean(upload) -> ContentFile:
     CHAT_AVATAR_SIZE pixels a side; named after its format.
     """
     if upload.size > settings.CHAT_AVATAR_MAX_BYTES:
-        raise ValidationError(f"The image is larger than {settings.CHAT_AVATAR_MAX_BYTES // 1024} KiB.")
+        raise ValidationError(
+            _("The image is larger than %(kib)d KiB.") % {"kib": settings.CHAT_AVATAR_MAX_BYTES // 1024}
+        )
     image = image_open(upload, max_side=settings.CHAT_AVATAR_MAX_SIDE, max_pixels=settings.CHAT_AVATAR_MAX_PIXELS)
     with image:
         avatar = image_reencode(image, longest_side=settings.CHAT_AVATAR_SIZE)

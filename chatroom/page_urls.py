@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts.views import LoginPageView, RegisterPageView
-from rooms.views import home, room_page, rooms_page
+from rooms.views import home, join_page, room_page, rooms_page
 
 urlpatterns = [
     path("", home, name="home"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("rooms/", rooms_page, name="rooms-page"),
     path("rooms/<id:room_id>/", room_page, name="room-page"),
+    path("join/<str:invite_code>/", join_page, name="join-page"),
 ]

@@ -260,6 +260,8 @@ REST_FRAMEWORK = {
         "login": env("LOGIN_THROTTLE_RATE", default="100/min"),
         # Registrations (page and REST) per client address.
         "register": env("AUTH_THROTTLE_RATE", default="10/min"),
+        # Account deletions per user (DELETE me/, which checks the password): no password guessing.
+        "account_delete": env("ACCOUNT_DELETE_THROTTLE_RATE", default="10/hour"),
         # Every other endpoint, per user: generous enough for any real client.
         "user": env("API_THROTTLE_RATE", default="1200/min"),
     },
@@ -332,6 +334,9 @@ CHAT_DRAIN_SECONDS = env.float("CHAT_DRAIN_SECONDS", default=0.0)
 CHAT_DELETED_RETENTION_DAYS = env.int("CHAT_DELETED_RETENTION_DAYS", default=30)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+# The site's public address (https://chat.example.com), for the invite links in pushed
+# frames, which have no request to take the host from; REST answers use the request's.
+CHAT_SITE_URL = env("CHAT_SITE_URL", default="")
 # ...declaring at most this many pixels a side and in all (judged before decoding: chatroom.images),
 CHAT_AVATAR_MAX_SIDE = env.int("CHAT_AVATAR_MAX_SIDE", default=4096)
 CHAT_AVATAR_MAX_PIXELS = env.int("CHAT_AVATAR_MAX_PIXELS", default=16 * 1024 * 1024)

@@ -13,6 +13,7 @@ import weakref
 
 from channels.db import database_sync_to_async
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy
 
 from chatroom.exceptions import ChatError, Unavailable
 from messaging.services import SendRequest, SendResult, message_send_many
@@ -48,10 +49,10 @@ class SendBatcher:
             results = await database_sync_to_async(message_send_many)(requests=[request for request, _ in batch])
         except DatabaseError:
             logger.exception("send batch of %d failed", len(batch))
-            results = [Unavailable("The message could not be stored; try again.")] * len(batch)
+            results = [Unavailable(gettext_lazy("The message could not be stored; try again."))] * len(batch)
         except Exception:
             logger.exception("send batch of %d failed", len(batch))
-            results = [ChatError("The message could not be stored; try again.")] * len(batch)
+            results = [ChatError(gettext_lazy("The message could not be stored; try again."))] * len(batch)
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():  # the sender's socket went away meanwhile
                 continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
@@ -184,7 +185,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             client_id = echoable(frame.get("client_id"))
             kind = CLIENT_FRAMES.get(frame["type"]) if isinstance(frame.get("type"), str) else None
             if kind is None:
-                raise FrameError("unknown_type", "Unknown or missing frame type.")
+                raise FrameError("unknown_type", _("Unknown or missing frame type."))
             await kind.handler(self, _validated(kind.serializer, frame))
         except ChatError as error:
             await self.send_error(error, client_id)
@@ -196,16 +197,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def _parse(self, text_data: str | None) -> dict:
         if text_data is None:
-            raise FrameError("bad_json", "Frames must be JSON text, not binary.")
+            raise FrameError("bad_json", _("Frames must be JSON text, not binary."))
         limit = settings.CHAT_MAX_FRAME_BYTES
         if len(text_data) > limit // 4 and len(text_data.encode("utf-8", "surrogatepass")) > limit:
-            raise FrameError("too_large", f"Frames are limited to {limit // 1024} KiB.")
+            raise FrameError("too_large", _("Frames are limited to %(kib)d KiB.") % {"kib": limit // 1024})
         try:
             frame = json.loads(text_data)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser
-            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+            raise FrameError("bad_json", _("The frame is not valid JSON.")) from None
         if not isinstance(frame, dict):
-            raise FrameError("bad_json", "The frame must be a JSON object.")
+            raise FrameError("bad_json", _("The frame must be a JSON object."))
         return frame
 
     @client_frame("message.send", MessageSendFrameSerializer)

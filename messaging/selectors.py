@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from chatroom.exceptions import NotFound
 from messaging.models import Message
@@ -53,7 +54,7 @@ def message_changes(*, room_id: int, since: int, limit: int) -> tuple[int, list[
     """
     seq = Room.objects.filter(pk=room_id).values_list("seq", flat=True).first()
     if seq is None:
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     rows = list(messages_shown().filter(room_id=room_id, seq__gt=since, seq__lte=seq).order_by("seq")[: limit + 1])
     return seq, rows[:limit], len(rows) > limit
 
@@ -62,7 +63,7 @@ def message_get(*, room_id: int, message_id: int) -> Message:
     """An undeleted message of a room the caller was already checked into, or NotFound."""
     message = messages_shown().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(_("No such message."))
     return message
 
 

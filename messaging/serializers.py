@@ -1,4 +1,5 @@
 import emoji
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
@@ -147,7 +148,7 @@ class EmojiField(StrictCharField):
     form: "❤" (without the variation selector) and "❤️" are the same reaction.
     """
 
-    default_error_messages = {"not_emoji": "Must be a single emoji."}
+    default_error_messages = {"not_emoji": _("Must be a single emoji.")}
 
     def __init__(self, **kwargs):
         super().__init__(max_length=32, trim_whitespace=False, **kwargs)
@@ -210,7 +211,7 @@ class MessageHistoryQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if len({"before", "after", "around"} & attrs.keys()) > 1:
-            raise serializers.ValidationError("Give one of `before`, `after` or `around`.")
+            raise serializers.ValidationError(_("Give one of `before`, `after` or `around`."))
         return attrs
 
 

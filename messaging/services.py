@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.serializers import UserSerializer
 from chatroom import metrics
@@ -119,7 +120,7 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             continue
         target = targets.get(request.reply_to) if request.reply_to is not None else None
         if request.reply_to is not None and (target is None or target.room_id != request.room_id):
-            results[index] = Invalid(fields={"reply_to": ["No such message in this room."]})
+            results[index] = Invalid(fields={"reply_to": [gettext_lazy("No such message in this room.")]})
             continue
         wait = send_bucket().hit(request.author.id)
         if wait:
@@ -273,7 +274,7 @@ def _lock_for_change(*, room_id: int, message_id: int) -> tuple[int, Message]:
     seq = _rooms_lock([room_id]).get(room_id)
     message = messages_shown().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
     if seq is None or message is None:
-        raise NotFound("No such message.")
+        raise NotFound(gettext_lazy("No such message."))
     return seq, message
 
 
@@ -297,7 +298,7 @@ def message_edit(*, author: "User", room_id: int, message_id: int, body: str) ->
     """
     membership_get(user=author, room_id=room_id)
     if message_get(room_id=room_id, message_id=message_id).author_id != author.id:
-        raise Forbidden("Only its author may edit a message.")
+        raise Forbidden(gettext_lazy("Only its author may edit a message."))
     _spend_send_budget(author)
     [rendered] = _render([(room_id, body)])
     with transaction.atomic():
@@ -331,7 +332,7 @@ def message_delete(
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     message = message_get(room_id=room_id, message_id=message_id)
     if message.author_id != actor.id and acting.role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
-        raise Forbidden("Only the author, the room's owner or an admin may delete this message.")
+        raise Forbidden(gettext_lazy("Only the author, the room's owner or an admin may delete this message."))
     if not as_staff:
         _spend_send_budget(actor)
     with transaction.atomic():
@@ -381,7 +382,14 @@ def _reaction_change(*, user: "User", room_id: int, message_id: int, emoji: str,
         if add:
             same = next((r for r in reactions if r.emoji == emoji), None)
             if same is None and len({r.emoji for r in reactions}) >= MAX_REACTION_EMOJI:
-                raise Invalid(fields={"emoji": [f"A message takes at most {MAX_REACTION_EMOJI} different emoji."]})
+                raise Invalid(
+                    fields={
+                        "emoji": [
+                            gettext_lazy("A message takes at most %(count)d different emoji.")
+                            % {"count": MAX_REACTION_EMOJI}
+                        ]
+                    }
+                )
             message.seq = _seq_advance(room_id, seq)
             emoji_seq = same.emoji_seq if same is not None else message.seq
             reactions.append(Reaction.objects.create(message=message, user=user, emoji=emoji, emoji_seq=emoji_seq))
@@ -406,7 +414,7 @@ def message_mark_read(*, user: "User", room_id: int, message_id: int) -> None:
     """Move the user's read pointer forward to `message_id`, a message of the room; never back."""
     membership = membership_get(user=user, room_id=room_id)
     if not Message.objects.filter(pk=message_id, room_id=room_id).exists():
-        raise Invalid(fields={"message_id": ["No such message in this room."]})
+        raise Invalid(fields={"message_id": [gettext_lazy("No such message in this room.")]})
     Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=message_id).update(
         last_read_message_id=message_id
     )

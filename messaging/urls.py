@@ -3,6 +3,7 @@ from django.urls import path
 from messaging import api
 
 urlpatterns = [
+    path("me/", api.MeView.as_view(), name="me"),
     path("rooms/<id:room_id>/messages/", api.MessageListView.as_view(), name="message-list"),
     path("rooms/<id:room_id>/messages/<id:message_id>/", api.MessageDetailView.as_view(), name="message-detail"),
     path(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
@@ -21,7 +22,7 @@ from chatroom.realtime.presence import online_user_ids
 from messaging.models import Message, MessageMention
 from moderation.models import ModerationAction
 from moderation.selectors import user_may_moderate
-from rooms.models import Membership, Room
+from rooms.models import Membership, Room, RoomBan
 
 if TYPE_CHECKING:
     from chatroom.realtime.protocol import UserData
@@ -78,11 +79,13 @@ def membership_acting(*, actor: "User", room_id: int, as_staff: bool = False) ->
         membership = membership_get(user=actor, room_id=room_id)
         return Acting(membership, membership.role)
     if not user_may_moderate(actor):
-        raise Forbidden("Only staff with the moderate permission may moderate rooms they are not managing.")
+        raise Forbidden(
+            gettext_lazy("Only staff with the moderate permission may moderate rooms they are not managing.")
+        )
     try:
         room = Room.objects.get(pk=room_id)
     except (Room.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such room.") from None
+        raise NotFound(gettext_lazy("No such room.")) from None
     return Acting(Membership(room=room, user=actor, role=Membership.Role.OWNER), ModerationAction.Authority.STAFF)
 
 
@@ -91,7 +94,7 @@ def member_get(*, room_id: int, user_id: int) -> Membership:
     try:
         return Membership.objects.select_related("user").get(room_id=room_id, user_id=user_id)
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such member.") from None
+        raise NotFound(gettext_lazy("No such member.")) from None
 
 
 def room_lock(*, room_id: int) -> None:
@@ -200,6 +203,22 @@ def room_get_for_member(*, user: "User", room_id: int) -> Room:
     if not memberships:
         raise NotMember()
     return _rooms_from(memberships)[0]
+
+
+def room_by_invite_code(*, invite_code: str) -> Room | None:
+    """The room behind an invite code, or None; for the invite page a signed-out visitor sees."""
+    return Room.objects.filter(invite_code=invite_code).first()
+
+
+def ban_list(*, user: "User", room_id: int) -> list[RoomBan]:
+    """
+    The room's bans, newest first, with whom and by whom in the same query; for
+    its owner and admins (Forbidden for members, NotMember for anyone else).
+    """
+    if membership_get(user=user, room_id=room_id).role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
+        raise Forbidden("Only the room's owner or an admin may see its bans.")
+    bans = RoomBan.objects.filter(room_id=room_id).select_related("user", "banned_by")
+    return list(bans.order_by("-created_at", "-id"))
 
 
 def member_list(*, room_id: int) -> list[Membership]:

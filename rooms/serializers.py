@@ -1,9 +1,23 @@
+from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
-from chatroom.fields import AvatarField, MediaUrlField, TimestampField
+from chatroom.fields import AvatarField, MediaUrlField, StrictIntegerField, TimestampField
 from messaging.serializers import MessageSerializer
-from rooms.models import Membership, Room
+from rooms.models import Membership, Room, RoomBan
+
+
+def invite_url(invite_code: str, request=None) -> str:
+    """
+    The room's invite link, /join/<code>/ (rooms.views.join_page), absolute: from the
+    request's own host when there is one, else from CHAT_SITE_URL (pushed frames have no
+    request); with neither, the path alone, which a page resolves against its own address.
+    """
+    path = reverse("join-page", kwargs={"invite_code": invite_code})
+    if request is not None:
+        return request.build_absolute_uri(path)
+    return settings.CHAT_SITE_URL.rstrip("/") + path
 
 
 class RoomSerializer(serializers.ModelSerializer):
@@ -17,6 +31,7 @@ class RoomSerializer(serializers.ModelSerializer):
     mention_count = serializers.IntegerField(read_only=True)
     last_message = MessageSerializer(read_only=True, allow_null=True)
     created_at = TimestampField(read_only=True)
+    invite_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Room
@@ -34,14 +49,24 @@ class RoomSerializer(serializers.ModelSerializer):
             "created_at",
             "seq",
             "mention_count",
+            "invite_url",
         ]
         read_only_fields = fields
+
+    def get_invite_url(self, room: Room) -> str:
+        return invite_url(room.invite_code, self.context.get("request"))
 
 
 class RoomInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     avatar = AvatarField(required=False)
+
+
+class RoomUpdateSerializer(RoomInputSerializer):
+    """PATCH rooms/{id}/: any of a creation's fields, and `owner`, a member's user id, from the owner only."""
+
+    owner = StrictIntegerField(required=False, min_value=1)
 
 
 class JoinSerializer(serializers.Serializer):
@@ -65,3 +90,14 @@ class MemberSerializer(serializers.ModelSerializer):
 
 class RoleSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=[Membership.Role.ADMIN, Membership.Role.MEMBER])
+
+
+class BanSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    banned_by = UserSerializer(read_only=True, allow_null=True)
+    created_at = TimestampField(read_only=True)
+
+    class Meta:
+        model = RoomBan
+        fields = ["user", "banned_by", "created_at"]
+        read_only_fields = fields

@@ -12,10 +12,11 @@ the ban read "not a member", and both commit.
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
-from chatroom.exceptions import Conflict, Forbidden, NotFound
+from chatroom.exceptions import Conflict, Forbidden, Invalid, NotFound
 from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
@@ -36,6 +37,8 @@ from rooms.serializers import RoomSerializer
 
 Role = Membership.Role
 MANAGERS = (Role.OWNER, Role.ADMIN)
+# Whom each role may remove (kick or ban): the one table the services and the page's menus read.
+REMOVABLE_BY = {Role.OWNER: (Role.ADMIN, Role.MEMBER), Role.ADMIN: (Role.MEMBER,)}
 Action = ModerationAction.Action
 
 
@@ -46,7 +49,7 @@ def room_data(*, user: User, room_id: int) -> protocol.RoomData:
 
 def _require_manager(role: str) -> None:
     if role not in MANAGERS:
-        raise Forbidden("Only the room's owner or an admin may do this.")
+        raise Forbidden(gettext_lazy("Only the room's owner or an admin may do this."))
 
 
 def _room_updated_for_members(room: Room, *, user_ids=None) -> list[Event]:
@@ -65,7 +68,10 @@ def room_create(*, owner: User, name: str, description: str = "", avatar: File |
         # The owner's row lock: two creations at once count one after the other.
         User.objects.select_for_update().filter(pk=owner.pk).values_list("pk", flat=True).first()
         if Room.objects.filter(owner=owner).count() >= limit:
-            raise Conflict(f"You own {limit} rooms, the most allowed; delete one to create another.")
+            raise Conflict(
+                gettext_lazy("You own %(limit)d rooms, the most allowed; delete one to create another.")
+                % {"limit": limit}
+            )
     room = Room(name=name, description=description, owner=owner)
     if avatar is not None:
         room.avatar = avatar
@@ -103,7 +109,7 @@ def room_delete(*, actor: User, room_id: int, reason: str = "", as_staff: bool =
     room_lock(room_id=room_id)
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     if acting.role != Role.OWNER:
-        raise Forbidden("Only the room's owner may delete it.")
+        raise Forbidden(gettext_lazy("Only the room's owner may delete it."))
     room = acting.room
     moderation_record(actor=actor, action=Action.ROOM_DELETE, authority=acting.authority, room=room, reason=reason)
     room_id = room.id
@@ -119,9 +125,9 @@ def room_join(*, user: User, invite_code: str) -> Room:
     """Join the room behind an invite code; joining a room one is in already changes nothing."""
     room = Room.objects.select_for_update().filter(invite_code=invite_code).first()
     if room is None:
-        raise NotFound("Unknown or revoked invite code.")
+        raise NotFound(gettext_lazy("Unknown or revoked invite code."))
     if RoomBan.objects.filter(room=room, user=user).exists():
-        raise Forbidden("You are banned from this room.")
+        raise Forbidden(gettext_lazy("You are banned from this room."))
     try:
         with transaction.atomic():
             Membership.objects.create(
@@ -159,7 +165,7 @@ def room_leave(*, user: User, room_id: int) -> None:
     room_lock(room_id=room_id)
     membership = membership_get(user=user, room_id=room_id)
     if membership.role == Role.OWNER:
-        raise Conflict("The owner cannot leave the room; delete it instead.")
+        raise Conflict(gettext_lazy("The owner cannot leave the room; delete it instead."))
     membership.delete()
     publish_on_commit(_removal_events(room_id=membership.room_id, user=user, reason="left"))
 
@@ -178,14 +184,48 @@ def invite_rotate(*, actor: User, room_id: int, reason: str = "", as_staff: bool
 
 
 @transaction.atomic
+def room_hand_over(*, actor: User, room_id: int, user_id: int) -> Room:
+    """
+    Make another member the room's owner; the old owner stays as an admin. Owner
+    only; the new owner must be a member (else Invalid, field `owner`). The new
+    owner's row is locked before the room's, the order account deletion
+    (messaging.people) takes them in: a room is never handed to a deleted account.
+    """
+    new_owner = User.objects.select_for_update().filter(pk=user_id, deleted_at__isnull=True).first()
+    room_lock(room_id=room_id)
+    acting = membership_get(user=actor, room_id=room_id)
+    if acting.role != Role.OWNER:
+        raise Forbidden("Only the room's owner may hand it over.")
+    room = acting.room
+    if new_owner is not None and new_owner.pk == actor.pk:
+        return room  # theirs already
+    target = Membership.objects.filter(room_id=room_id, user=new_owner).first() if new_owner else None
+    if target is None:
+        raise Invalid(fields={"owner": ["Only a member of the room can become its owner."]})
+    room.owner = new_owner
+    room.save(update_fields=["owner"])
+    acting.role, target.role = Role.ADMIN, Role.OWNER
+    Membership.objects.bulk_update([acting, target], ["role"])
+    moderation_record(
+        actor=actor,
+        action=Action.ROOM_HAND_OVER,
+        authority=ModerationAction.Authority.OWNER,
+        target_user=new_owner,
+        room=room,
+    )
+    publish_on_commit(_room_updated_for_members(room))  # the owner changed for everyone; two roles changed
+    return room
+
+
+@transaction.atomic
 def member_set_role(*, actor: User, room_id: int, user_id: int, role: str) -> Membership:
     """Make a member an admin or a plain member; owner only."""
     room_lock(room_id=room_id)
     if membership_get(user=actor, room_id=room_id).role != Role.OWNER:
-        raise Forbidden("Only the room's owner may change roles.")
+        raise Forbidden(gettext_lazy("Only the room's owner may change roles."))
     target = member_get(room_id=room_id, user_id=user_id)
     if target.role == Role.OWNER:
-        raise Conflict("The owner's role cannot change.")
+        raise Conflict(gettext_lazy("The owner's role cannot change."))
     target.role = role
     target.save(update_fields=["role"])
     publish_on_commit(_room_updated_for_members(target.room, user_ids=[target.user_id]))
@@ -196,9 +236,9 @@ def _check_may_remove(acting: Acting, target_role: str | None, target_id: int) -
     """The owner may remove anyone but themself; an admin only plain members (or non-members)."""
     _require_manager(acting.role)
     if target_id == acting.membership.user_id:
-        raise Conflict("You cannot remove yourself; leave the room instead.")
-    if target_role == Role.OWNER or (acting.role == Role.ADMIN and target_role == Role.ADMIN):
-        raise Forbidden("You may not remove this member.")
+        raise Conflict(gettext_lazy("You cannot remove yourself; leave the room instead."))
+    if target_role is not None and target_role not in REMOVABLE_BY[acting.role]:
+        raise Forbidden(gettext_lazy("You may not remove this member."))
 
 
 @transaction.atomic
@@ -227,7 +267,7 @@ def member_ban(*, actor: User, room_id: int, user_id: int, reason: str = "", as_
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     target_user = User.objects.filter(pk=user_id).first()
     if target_user is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext_lazy("No such user."))
     target = Membership.objects.filter(room_id=room_id, user=target_user).first()
     _check_may_remove(acting, target.role if target else None, target_user.id)
     RoomBan.objects.get_or_create(room_id=room_id, user=target_user, defaults={"banned_by": actor})
@@ -251,7 +291,7 @@ def member_unban(*, actor: User, room_id: int, user_id: int, reason: str = "", a
     _require_manager(acting.role)
     deleted, _ = RoomBan.objects.filter(room_id=room_id, user_id=user_id).delete()
     if not deleted:
-        raise NotFound("That user is not banned from this room.")
+        raise NotFound(gettext_lazy("That user is not banned from this room."))
     moderation_record(
         actor=actor,
         action=Action.MEMBER_UNBAN,

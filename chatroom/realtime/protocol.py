@@ -15,7 +15,7 @@ from typing import Literal, NotRequired, TypedDict
 
 # The handshake was not authenticated (no session, an unknown or spent ticket).
 CLOSE_UNAUTHENTICATED = 4401
-# The user was deactivated by a moderator: do not reconnect.
+# The user was deactivated by a moderator, or deleted their account: do not reconnect.
 CLOSE_DEACTIVATED = 4403
 # The server may have lost pushes (its channel layer was unreachable): reconnect and catch up.
 CLOSE_RESYNC = 4012
@@ -28,6 +28,7 @@ CLOSE_TOO_MANY_SOCKETS = 4429
 class UserData(TypedDict):
     id: int
     username: str
+    display_name: str  # never blank: the username when none was chosen
     avatar: str | None
     date_joined: str
 
@@ -104,6 +105,7 @@ class RoomData(TypedDict):
     created_at: str
     seq: int  # the room's latest change number
     mention_count: int  # messages after the member's read pointer that mention them
+    invite_url: str  # the invite link, /join/<invite_code>/, absolute (relative in frames without CHAT_SITE_URL)
 
 
 # --- Server frames ---------------------------------------------------------------
@@ -199,6 +201,13 @@ class PongFrame(TypedDict):
     type: Literal["pong"]
 
 
+class UserUpdatedFrame(TypedDict):
+    """Someone who shares a room with the socket's user changed their display name or avatar."""
+
+    type: Literal["user.updated"]
+    user: UserData
+
+
 ServerFrame = (
     HelloFrame
     | AckFrame
@@ -214,6 +223,7 @@ ServerFrame = (
     | PresenceFrame
     | ErrorFrame
     | PongFrame
+    | UserUpdatedFrame
 )
 
 # Frame type -> its schema; the event tests check every published frame against it.
@@ -232,6 +242,7 @@ FRAME_TYPES: dict[str, type] = {
     "presence": PresenceFrame,
     "error": ErrorFrame,
     "pong": PongFrame,
+    "user.updated": UserUpdatedFrame,
 }
 
 
@@ -291,7 +302,7 @@ def presence(*, room: int, user: UserData, online: bool) -> PresenceFrame:
 
 def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int | None = None) -> ErrorFrame:
     """An `error` frame; `retry_after_ms` only on `rate_limited` (docs/PROTOCOL.md, Decisions)."""
-    frame: ErrorFrame = {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+    frame: ErrorFrame = {"type": "error", "code": code, "detail": str(detail), "client_id": client_id}
     if retry_after_ms is not None:
         frame["retry_after_ms"] = retry_after_ms
     return frame
@@ -299,3 +310,7 @@ def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int 
 
 def pong() -> PongFrame:
     return {"type": "pong"}
+
+
+def user_updated(*, user: UserData) -> UserUpdatedFrame:
+    return {"type": "user.updated", "user": user}

@@ -1,6 +1,7 @@
 // The dialogs: create a room, join one with a code, change one's picture; and the top bar's avatar.
 
 import { avatarError } from '../format.js';
+import { gettext, interpolate } from '../i18n.js';
 import { avatar } from './dom.js';
 import { bindImagePreview, clearErrors, showErrors } from './forms.js';
 
@@ -61,13 +62,13 @@ export function mountDialogs({ store, commands, limits, el }) {
   onSubmit(el.joinForm, async (form) => {
     const room = await commands.joinRoom(form.elements.invite_code.value.trim());
     store.openRoom(room.id);
-    store.toast(`You joined ${room.data.name}.`);
+    store.toast(interpolate(gettext('You joined %(room)s.'), { room: room.data.name }, true));
   });
   onSubmit(el.profileForm, async (form) => {
     const data = formData(form);
-    if (!data.has('avatar')) throw Object.assign(new Error('Choose a picture first.'), { data: null });
+    if (!data.has('avatar')) throw Object.assign(new Error(gettext('Choose a picture first.')), { data: null });
     await commands.updateProfile(data);
     clearProfileAvatar();
-    store.toast('Your picture is updated.');
+    store.toast(gettext('Your picture is updated.'));
   });
 }

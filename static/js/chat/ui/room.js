@@ -1,5 +1,6 @@
 // The open room's frame: list or room view, the room's header, and the side panel (members or settings).
 
+import { gettext, interpolate } from '../i18n.js';
 import { avatar } from './dom.js';
 
 export function mountRoomFrame({ store, el, wideScreen }) {
@@ -10,7 +11,7 @@ export function mountRoomFrame({ store, el, wideScreen }) {
     el.roomDescription.hidden = !room.data.description;
     const count = room.data.member_count;
     el.memberCount.textContent = String(count);
-    el.membersToggle.setAttribute('aria-label', `Members (${count})`);
+    el.membersToggle.setAttribute('aria-label', interpolate(gettext('Members (%(count)s)'), { count }, true));
     el.settingsToggle.hidden = !store.canManage(room);
     el.leaveButton.hidden = !store.rules.canLeave(room.data.role);
     el.deleteSection.hidden = !store.rules.canDeleteRoom(room.data.role);

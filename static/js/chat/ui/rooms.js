@@ -2,6 +2,7 @@
 // mention the person have a badge of their own ("@"), apart from the unread count.
 
 import { mentionBadge, roomPreview } from '../format.js';
+import { gettext, interpolate, ngettext } from '../i18n.js';
 import { avatar, h, timeElement } from './dom.js';
 
 function unreadBadge(count) {
@@ -9,7 +10,7 @@ function unreadBadge(count) {
   const shown = count > 99 ? '99+' : String(count);
   return h('span', { class: 'badge' },
     h('span', { class: 'badge-count', 'aria-hidden': 'true' }, shown),
-    h('span', { class: 'visually-hidden' }, `, ${count} unread`));
+    h('span', { class: 'visually-hidden' }, interpolate(ngettext(', %(count)s unread', ', %(count)s unread', count), { count }, true)));
 }
 
 function mentionsBadge(count) {
@@ -36,8 +37,8 @@ function roomItem(room, { active, href, me }) {
 export function mountRoomList({ store, list, empty, roomHref }) {
   function updateTitle() {
     const unread = store.totalUnread();
-    const place = store.currentRoom ? store.currentRoom.data.name : 'Rooms';
-    document.title = `${unread ? `(${unread}) ` : ''}${place} · Chatroom`;
+    const place = store.currentRoom ? store.currentRoom.data.name : gettext('Rooms');
+    document.title = `${unread ? `(${unread}) ` : ''}${place} · ${gettext('Chatroom')}`;
   }
 
   function render() {
