@@ -320,3 +320,12 @@ test('xhrUpload posts the form with the CSRF token and reports progress and the 
   stopped.abort();
   assert.equal((await stopped.done).aborted, true);
 });
+
+test('a message of attachments alone is named by them in the room list and in a notification', async () => {
+  const { notificationText, roomPreview } = await import('../static/js/chat/format.js');
+  const last = message(9, 10, { id: 2, username: 'bob', avatar: null }, { body: '', attachments: [attachment(1, { name: 'cat.png' })] });
+  assert.equal(roomPreview(roomData(10, { last_message: last }), alice), 'bob: 📎 cat.png');
+  assert.equal(notificationText('Lounge', 1, last).body, '📎 cat.png');
+  const both = { ...last, attachments: [attachment(1), attachment(2)] };
+  assert.equal(notificationText('Lounge', 2, both).body, 'bob: 📎 2 files');
+});
