@@ -33,26 +33,24 @@ _PASTE_IMAGES = """async (sizes) => {
 }"""
 
 
-def two_in_a_room(open_page) -> tuple[Page, Page, str]:
+def two_in_a_room(open_page) -> tuple[Page, Page]:
     alice, bob = open_page(), open_page()
-    alice_name = unique_name("alice")
-    sign_up(alice, alice_name)
+    sign_up(alice, unique_name("alice"))
     sign_up(bob, unique_name("bob"))
     create_room(alice, "Pictures")
     join_room(bob, invite_code(alice), "Pictures")
-    return alice, bob, alice_name
+    return alice, bob
 
 
 def uploads(page: Page):
     return page.get_by_role("list", name="Attachments").get_by_role("listitem")
 
 
-def loaded(image) -> bool:
-    return image.evaluate("img => img.complete && img.naturalWidth > 0")
+ALL_THUMBNAILS_LOADED = "[...document.querySelectorAll('.attachment-image img')].every((img) => img.naturalWidth > 0)"
 
 
 def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page):
-    alice, bob, alice_name = two_in_a_room(open_page)
+    alice, bob = two_in_a_room(open_page)
 
     # Two screenshots pasted at once: each uploads, with its name and size, and can be removed.
     assert alice.evaluate(_PASTE_IMAGES, [[640, 480], [300, 600]]) is True  # the paste is taken, not inserted as text
@@ -73,7 +71,7 @@ def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page
     expect(thumbnails.nth(1)).to_have_attribute("width", "120")
     expect(thumbnails.nth(1)).to_have_attribute("height", "240")
     expect(thumbnails.first).to_have_attribute("alt", "shot-1.png")
-    bob.wait_for_function("[...document.querySelectorAll('.attachment-image img')].every((img) => img.complete && img.naturalWidth > 0)")
+    bob.wait_for_function(ALL_THUMBNAILS_LOADED)
     box = thumbnails.first.bounding_box()
     assert round(box["width"]) == 320 and round(box["height"]) == 240, box
 
@@ -118,7 +116,7 @@ def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page
 
 
 def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_page):
-    alice, bob, _ = two_in_a_room(open_page)
+    alice, bob = two_in_a_room(open_page)
     composer = alice.get_by_label("Message", exact=True)
 
     # Over the limit: refused before a byte leaves, with the reason; it can be removed.
@@ -135,7 +133,7 @@ def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_pag
     expect(uploads(alice)).to_have_count(0)
     expect(composer).to_be_focused()
 
-    notes = "Agenda\n1. lunch\n".encode()
+    notes = b"Agenda\n1. lunch\n"
     with alice.expect_file_chooser() as chooser:
         alice.get_by_role("button", name="Attach files").click()
     chooser.value.set_files([{"name": "notes.txt", "mimeType": "text/plain", "buffer": notes}])
@@ -151,7 +149,8 @@ def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_pag
     expect(composer).to_have_value("")
     expect(uploads(alice)).to_have_count(0)
 
-    link = messages(bob).filter(has_text="the agenda").get_by_role("link", name=f"Download notes.txt ({len(notes)} bytes)")
+    entry = messages(bob).filter(has_text="the agenda")
+    link = entry.get_by_role("link", name=f"Download notes.txt ({len(notes)} bytes)")
     expect(link).to_be_visible()
     expect(link).to_have_attribute("download", "notes.txt")
     with bob.expect_download() as download:
