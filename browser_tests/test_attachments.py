@@ -133,12 +133,30 @@ def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_pag
     expect(uploads(alice)).to_have_count(0)
     expect(composer).to_be_focused()
 
+    # While it uploads (the test holds the request) it shows a progress bar, and a send waits for it.
+    held = []
+    upload_url = re.compile(r"/attachments/$")
+    alice.route(upload_url, held.append)
     notes = b"Agenda\n1. lunch\n"
     with alice.expect_file_chooser() as chooser:
         alice.get_by_role("button", name="Attach files").click()
     chooser.value.set_files([{"name": "notes.txt", "mimeType": "text/plain", "buffer": notes}])
-    expect(alice.locator(".upload--done")).to_have_count(1)
+    expect(uploads(alice).first.get_by_role("progressbar")).to_be_visible()
     composer.fill("the agenda")
+    composer.press("Enter")
+    expect(alice.locator("#composer-error")).to_have_text(
+        "Some files are still uploading. Send once they are done, or remove them."
+    )
+    expect(composer).to_have_value("the agenda")
+    for _ in range(50):  # the held request reaches the test through Playwright's event loop
+        if held:
+            break
+        alice.wait_for_timeout(100)
+    assert len(held) == 1, held
+    held[0].continue_()
+    alice.unroute(upload_url)
+    expect(alice.locator(".upload--done")).to_have_count(1)
+    expect(uploads(alice).first.get_by_role("progressbar")).to_have_count(0)
 
     # A reload loses neither the words nor the finished upload.
     alice.reload()
