@@ -39,9 +39,9 @@ export function mountUploads({ store, uploads, el }) {
   }, icon(PAPERCLIP));
   const tray = h('ul', { class: 'upload-tray', id: 'upload-tray', 'aria-label': gettext('Attachments'), hidden: true });
   const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('span', {}, gettext('Drop files to attach them')));
-  // Above the input, in the composer's grid; the button before the input.
+  // The tray above the input; the button after it, by Send (Tab: the input, attach, send).
   input.before(tray);
-  input.before(attachButton);
+  (composer.querySelector('[type="submit"]') || input).before(attachButton);
   composer.append(fileInput);
   roomView.append(dropHint);
 
