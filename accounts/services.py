@@ -6,6 +6,7 @@ an account) in messaging.people.
 
 import re
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
@@ -38,4 +39,14 @@ def user_set_avatar(*, user: User, avatar: File) -> User:
     user.avatar = avatar
     user.save(update_fields=["avatar"])
     file_delete_on_commit(previous)
+    return user
+
+
+def user_language_set(*, user: User, language: str) -> User:
+    """Remember the user's page language (one of settings.LANGUAGES; "" follows the browser again)."""
+    if language and language not in dict(settings.LANGUAGES):
+        raise Invalid(fields={"language": [_("Unknown language.")]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
     return user

@@ -12,6 +12,7 @@ import redis
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
@@ -39,12 +40,21 @@ class ChatError(Exception):
         super().__init__(self.detail)
 
 
+def _join_fields(fields: dict) -> str:
+    return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in fields.items())
+
+
+_join_fields_lazy = lazy(_join_fields, str)
+
+
 class Invalid(ChatError):
     """Input that fails validation; `fields` maps field names to messages."""
 
     def __init__(self, detail: str | None = None, *, fields: dict | None = None):
         self.fields = fields or {}
-        super().__init__(detail or "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.fields.items()))
+        # Joined when shown, not now: in the language of whoever reads it (a send batch is stored
+        # for sockets of several languages at once).
+        super().__init__(detail or _join_fields_lazy(self.fields))
 
 
 class NotMember(ChatError):
@@ -119,7 +129,7 @@ def api_exception_handler(exc, context):
         logger.error("request failed on a backing service", exc_info=exc)
         exc = Unavailable()
     if isinstance(exc, RateLimited):
-        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=exc.detail)
+        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=str(exc.detail))
     elif isinstance(exc, Invalid) and exc.fields:
         exc = drf_exceptions.ValidationError(exc.fields)
     elif isinstance(exc, ChatError):

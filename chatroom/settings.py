@@ -90,9 +90,14 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware (Django's documented place): the language of
+    # each request, pages and API alike, from the django_language cookie, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own language over the browser's (accounts.locale).
+    "accounts.locale.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chatroom.middleware.content_security_policy_middleware",
@@ -119,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chatroom.i18n.languages",
             ],
         },
     },
@@ -381,7 +387,15 @@ CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=4 * 1024 * 10
 
 # --- I18N -------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English and Simplified Chinese (README, "Languages"). A request's language comes from the
+# django_language cookie (set by the switcher, and from User.language at sign-in), else from
+# Accept-Language, else English; the API's `detail` texts and the WebSocket's error frames follow it.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -398,6 +412,7 @@ if SECURE_PROXY_SSL:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 # HSTS on https responses: a year by default once TLS is in front. deploy/nginx sends the
 # same header itself (CHAT_HSTS_SECONDS) on everything it serves, replacing this one.
 # includeSubDomains covers subdomains of the chat's own host name only. Preloading is a

@@ -13,12 +13,15 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from chatroom import metrics
-from chatroom.exceptions import ChatError, Invalid, Unavailable
+from chatroom.exceptions import ChatError, Unavailable
+from chatroom.frame_validation import validate_frame
+from chatroom.i18n import language_from_scope
 from chatroom.realtime import protocol
 from chatroom.realtime.events import session_id
 from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
@@ -119,12 +122,16 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.id
+        # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
+        self.language = getattr(user, "language", "") or language_from_scope(self.scope)
         self.user_data = UserSerializer(user).data
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
         # Read before subscribing: a change committed in between is then either pushed
         # or after the seq that hello reports, so the client's catch-up finds it.
-        seqs = await database_sync_to_async(room_seqs_for_user)(user=user)
+        # Off the one thread-sensitive database thread (a read in its own autocommit): a storm of
+        # handshakes reads side by side instead of queueing behind each other and the send batches.
+        seqs = await database_sync_to_async(room_seqs_for_user, thread_sensitive=False)(user=user)
         hub = await get_hub()
         # Counted and joined with no await between: concurrent handshakes cannot both slip under the cap.
         limit = settings.CHAT_MAX_SOCKETS_PER_USER
@@ -179,6 +186,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.hub is None:  # closed as unauthenticated; nothing to answer
             return
+        translation.activate(self.language)  # this socket's task only: texts made while handling the frame
         client_id = None
         try:
             frame = self._parse(text_data)
@@ -326,9 +334,5 @@ def echoable(client_id) -> str | None:
 
 
 def _validated(serializer_class: type[serializers.Serializer] | None, frame: dict) -> dict:
-    if serializer_class is None:
-        return frame
-    serializer = serializer_class(data=frame)
-    if not serializer.is_valid():
-        raise Invalid(fields=serializer.errors)
-    return serializer.validated_data
+    # By the serializer's rules, without a serializer per plainly valid frame (chatroom.frame_validation).
+    return frame if serializer_class is None else validate_frame(serializer_class, frame)

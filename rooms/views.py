@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from accounts.models import DISPLAY_NAME_MAX_LENGTH
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Forbidden, NotFound, NotMember
 from chatroom.health import HEALTH_PATH
@@ -36,6 +37,7 @@ def _client_limits() -> dict:
         "roomNameMaxLength": room_fields["name"].max_length,
         "roomDescriptionMaxLength": room_fields["description"].max_length,
         "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
+        "displayNameMaxLength": DISPLAY_NAME_MAX_LENGTH,
     }
 
 

@@ -112,6 +112,7 @@ def test_page_config_carries_the_servers_limits(client, make_user, settings):
         "roomNameMaxLength": 64,
         "roomDescriptionMaxLength": 500,
         "avatarMaxBytes": 12345,
+        "displayNameMaxLength": 64,
     }
     # The room forms (create, settings) limit their fields by the same numbers.
     lengths = re.findall(r'name="(name|description)"[^>]*maxlength="(\d+)"', response.content.decode())

@@ -3,7 +3,7 @@
 
 import { attachmentsSummary } from './attachments.js';
 import { daysBetween } from './dividers.js';
-import { gettext, interpolate, ngettext } from './i18n.js';
+import { gettext, interpolate, locale as pageLocale, ngettext } from './i18n.js';
 
 /** Count code points, as the server does for its body limit. */
 export function codePoints(text) {
@@ -15,7 +15,7 @@ export function bodyError(body, limits) {
   const length = codePoints(body);
   if (length <= limits.bodyMaxLength) return null;
   return interpolate(gettext('Messages are limited to %(max)s characters; this one has %(length)s.'),
-    { max: limits.bodyMaxLength.toLocaleString(), length: length.toLocaleString() }, true);
+    { max: limits.bodyMaxLength.toLocaleString(pageLocale()), length: length.toLocaleString(pageLocale()) }, true);
 }
 
 /** Why a picked picture cannot be uploaded, or null; the server's own words for the same refusal. */
@@ -28,16 +28,16 @@ export function avatarError(size, limits) {
 export function roomPreview(room, me) {
   const last = room.last_message;
   if (!last) return room.description || gettext('No messages yet');
-  const who = last.author.id === me.id ? gettext('You') : last.author.username;
+  const who = last.author.id === me.id ? gettext('You') : displayName(last.author);
   const text = last.body || attachmentsSummary(last.attachments); // a message of attachments alone
   return interpolate(gettext('%(who)s: %(text)s'), { who, text: text.replace(/\s+/g, ' ') }, true);
 }
 
 export function typingText(users) {
   if (users.length === 0) return '';
-  if (users.length === 1) return interpolate(gettext('%(name)s is typing…'), { name: users[0].username }, true);
+  if (users.length === 1) return interpolate(gettext('%(name)s is typing…'), { name: displayName(users[0]) }, true);
   if (users.length === 2) {
-    return interpolate(gettext('%(first)s and %(second)s are typing…'), { first: users[0].username, second: users[1].username }, true);
+    return interpolate(gettext('%(first)s and %(second)s are typing…'), { first: displayName(users[0]), second: displayName(users[1]) }, true);
   }
   return interpolate(ngettext('%(count)s person is typing…', '%(count)s people are typing…', users.length), { count: users.length }, true);
 }
@@ -50,7 +50,7 @@ const MEMBER_LEFT = {
 
 /** A notice in the timeline: someone joined or left. */
 export function noticeText(notice) {
-  const name = notice.user.username;
+  const name = displayName(notice.user);
   if (notice.kind === 'joined') return interpolate(gettext('%(name)s joined'), { name }, true);
   return interpolate((MEMBER_LEFT[notice.reason] || MEMBER_LEFT.left)(), { name }, true);
 }
@@ -78,7 +78,7 @@ export function roleName(role) {
 /** Members as the list shows them: online first, then by role, then by name. */
 export function sortMembers(members) {
   return [...members].sort((a, b) => (b.online - a.online) || (ROLE_ORDER[a.role] - ROLE_ORDER[b.role])
-    || a.user.username.localeCompare(b.user.username));
+    || displayName(a.user).localeCompare(displayName(b.user)));
 }
 
 // --- The timeline's dividers and the way down -------------------------------------------------
@@ -86,7 +86,7 @@ export function sortMembers(members) {
 const dayFormats = new Map();
 
 /** The words of a day divider: "Today", "Yesterday", else the date in the reader's locale. */
-export function dayLabel(date, now = new Date(), locale = undefined) {
+export function dayLabel(date, now = new Date(), locale = pageLocale()) {
   const days = daysBetween(date, now);
   if (days === 0) return gettext('Today');
   if (days === 1) return gettext('Yesterday');
@@ -105,7 +105,7 @@ export const UNREAD_LINE = { text: gettext('New'), label: gettext('New messages 
 
 /** The pill that appears when messages arrive below the part of the timeline in view. */
 export function newMessagesText(count) {
-  return interpolate(ngettext('%(count)s new message', '%(count)s new messages', count), { count: count.toLocaleString() }, true);
+  return interpolate(ngettext('%(count)s new message', '%(count)s new messages', count), { count: count.toLocaleString(pageLocale()) }, true);
 }
 
 export const JUMP_TO_LATEST = { label: gettext('Jump to latest messages'), title: gettext('Jump to latest messages (End)') };
@@ -159,12 +159,12 @@ export function notificationText(roomName, count, last, me = null) {
   if (count === 1) {
     const mentioned = me && (last.mentions || []).includes(me.id);
     const title = mentioned ? gettext('%(name)s mentioned you in %(room)s') : gettext('%(name)s in %(room)s');
-    return { title: interpolate(title, { name: last.author.username, room: roomName }, true), body: line };
+    return { title: interpolate(title, { name: displayName(last.author), room: roomName }, true), body: line };
   }
   return {
     title: interpolate(ngettext('%(count)s new message in %(room)s', '%(count)s new messages in %(room)s', count),
-      { count: count.toLocaleString(), room: roomName }, true),
-    body: interpolate(gettext('%(who)s: %(text)s'), { who: last.author.username, text: line }, true),
+      { count: count.toLocaleString(pageLocale()), room: roomName }, true),
+    body: interpolate(gettext('%(who)s: %(text)s'), { who: displayName(last.author), text: line }, true),
   };
 }
 
@@ -181,7 +181,7 @@ export function notificationsHint({ permission, enabled }) {
 
 /** The badge of a room's messages that mention the person, apart from its unread count. */
 export function mentionBadge(count) {
-  return { shown: count > 1 ? `@${count > 99 ? '99+' : count}` : '@', label: interpolate(ngettext(', %(count)s mention of you', ', %(count)s mentions of you', count), { count: count.toLocaleString() }, true) };
+  return { shown: count > 1 ? `@${count > 99 ? '99+' : count}` : '@', label: interpolate(ngettext(', %(count)s mention of you', ', %(count)s mentions of you', count), { count: count.toLocaleString(pageLocale()) }, true) };
 }
 
 // --- Messages of version 2: edits, replies, reactions, actions -----------------------------------
@@ -199,13 +199,13 @@ export function firstWords(text, max = FIRST_WORDS_MAX) {
 
 /** Who wrote a message, as its actions name them. */
 function whose(message, me) {
-  return message.author.id === me.id ? gettext('your message') : interpolate(gettext('%(name)s\'s message'), { name: message.author.username }, true);
+  return message.author.id === me.id ? gettext('your message') : interpolate(gettext('%(name)s\'s message'), { name: displayName(message.author) }, true);
 }
 
 /** The accessible name of an action on a message: it says which message. */
 export function messageActionLabel(action, message, me) {
   const words = firstWords(message.body);
-  const author = message.author.id === me.id ? gettext('yourself') : message.author.username;
+  const author = message.author.id === me.id ? gettext('yourself') : displayName(message.author);
   switch (action) {
     case 'reply': return interpolate(gettext('Reply to %(author)s: %(words)s'), { author, words }, true);
     case 'react': return interpolate(gettext('React to %(whose)s: %(words)s'), { whose: whose(message, me), words }, true);
@@ -229,7 +229,7 @@ export const EDITED = gettext('(edited)');
 export const YOU = gettext('You');
 
 /** The tooltip of the "(edited)" marker: when the body last changed. */
-export function editedTitle(iso, locale = undefined) {
+export function editedTitle(iso, locale = pageLocale()) {
   const when = new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
   return interpolate(gettext('Edited %(when)s'), { when }, true);
 }
@@ -238,13 +238,13 @@ export function editedTitle(iso, locale = undefined) {
 export function quoteText(quote) {
   if (quote.deleted) return { author: '', text: gettext('Deleted message'), label: gettext('Reply to a deleted message') };
   const text = firstWords(quote.excerpt, 120);
-  const label = interpolate(gettext('Reply to %(author)s: %(text)s. Show that message'), { author: quote.author.username, text }, true);
-  return { author: quote.author.username, text, label };
+  const label = interpolate(gettext('Reply to %(author)s: %(text)s. Show that message'), { author: displayName(quote.author), text }, true);
+  return { author: displayName(quote.author), text, label };
 }
 
 /** The line above the composer while it writes a reply. */
 export function replyingText(target) {
-  return interpolate(gettext('Replying to %(name)s'), { name: target.author.username }, true);
+  return interpolate(gettext('Replying to %(name)s'), { name: displayName(target.author) }, true);
 }
 
 export const COMPOSER_MODES = {
@@ -269,7 +269,7 @@ export function reactorNames(userIds, { me, members = null }) {
   let others = 0;
   for (const id of userIds) {
     if (id === me.id) names.unshift(gettext('you'));
-    else if (members?.get(id)) names.push(members.get(id).user.username);
+    else if (members?.get(id)) names.push(displayName(members.get(id).user));
     else others += 1;
   }
   if (others) names.push(interpolate(ngettext('%(count)s other', '%(count)s others', others), { count: others }, true));
@@ -280,7 +280,7 @@ export function reactorNames(userIds, { me, members = null }) {
 /** A reaction chip: its accessible name, and the tooltip that says who reacted. */
 export function reactionText(reaction, { me, members = null }) {
   const who = reactorNames(reaction.user_ids, { me, members });
-  const people = interpolate(ngettext('%(count)s reaction', '%(count)s reactions', reaction.count), { count: reaction.count.toLocaleString() }, true);
+  const people = interpolate(ngettext('%(count)s reaction', '%(count)s reactions', reaction.count), { count: reaction.count.toLocaleString(pageLocale()) }, true);
   return {
     label: interpolate(gettext('%(emoji)s %(people)s: %(who)s'), { emoji: reaction.emoji, people, who }, true),
     title: interpolate(gettext('%(who)s reacted with %(emoji)s'), { who: `${who.charAt(0).toUpperCase()}${who.slice(1)}`, emoji: reaction.emoji }, true),
@@ -313,3 +313,69 @@ export function changeErrorText(change, code, detail) {
 
 /** Opening a reply's original failed. */
 export const ORIGINAL_GONE = gettext('That message is no longer there.');
+
+// --- People: names and initials avatars (PROTOCOL.md "People") ----------------------------------
+
+/** The name shown for a person: their display name (the server's is never blank), else their username. */
+export function displayName(user) {
+  return user?.display_name || user?.username || '?';
+}
+
+const segmenter = typeof Intl.Segmenter === 'function' ? new Intl.Segmenter(undefined, { granularity: 'grapheme' }) : null;
+
+/** The characters as a reader sees them (an emoji with joiners, a letter with its accents: one each). */
+function graphemes(text) {
+  return segmenter ? [...segmenter.segment(text)].map((part) => part.segment) : [...text];
+}
+
+/**
+ * An initials avatar's letters: the first of each of the first two words ("Ada Lovelace": AL), or
+ * the first two of a single word ("ada": AD; "爱丽丝": 爱丽), upper-cased; "?" for a blank name.
+ */
+export function initials(name) {
+  const words = String(name || '').trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return '?';
+  const letters = words.length > 1 ? [graphemes(words[0])[0], graphemes(words[1])[0]] : graphemes(words[0]).slice(0, 2);
+  return letters.join('').toLocaleUpperCase();
+}
+
+/** How many avatar colours the style sheet has (.avatar--c0 ... .avatar--c7, each legible under white initials). */
+export const AVATAR_COLOURS = 8;
+
+/**
+ * The colour (0 to AVATAR_COLOURS - 1) of a person's initials avatar, from their user id, so that it
+ * is the same in every list, message and tab, and stays when they change their name. Other keys
+ * (a room's name) are hashed as text.
+ */
+export function avatarColour(key) {
+  if (Number.isInteger(key)) return Math.floor(((key * 2654435761) >>> 0) / 2 ** 32 * AVATAR_COLOURS);
+  let hash = 0;
+  for (const char of String(key)) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
+  return hash % AVATAR_COLOURS;
+}
+
+/** The words of the people features: settings, invite links, bans, account deletion. */
+export const PEOPLE = {
+  copied: gettext('Copied'),
+  inviteCopied: gettext('Invite link copied. Anyone with it can join this room.'),
+  nameSaved: gettext('Your profile is saved.'),
+  nothingToSave: gettext('Change your name or choose a picture first.'),
+  noBans: gettext('Nobody is banned from this room.'),
+  loadingBans: gettext('Loading…'),
+  unban: gettext('Unban'),
+  bannedBy: gettext('banned by %(name)s'),
+  unbanned: gettext('%(name)s can join again.'),
+  noOwnedRooms: gettext('You do not own any room.'),
+  chooseMember: gettext('Choose a member'),
+  noOtherMembers: gettext('Nobody else is in this room yet.'),
+  handOverTitle: gettext('Hand %(room)s over to %(name)s?'),
+  handOverText: gettext('%(name)s becomes the owner and can delete the room or hand it on. You stay in the room as an admin.'),
+  handOverConfirm: gettext('Hand over'),
+  handedOver: gettext('%(name)s now owns %(room)s.'),
+  deleteTitle: gettext('Delete your account?'),
+  deleteText: gettext('You will be signed out everywhere and cannot sign in again. You leave every room. Your name becomes "Deleted user" and your picture is removed.'),
+  deleteKeep: gettext('Your messages stay in their rooms under the name "Deleted user".'),
+  deleteErase: gettext('Your messages are deleted for everyone.'),
+  deleteConfirm: gettext('Delete my account'),
+  ownsRooms: gettext('First hand over or delete the rooms you own: %(rooms)s.'),
+};

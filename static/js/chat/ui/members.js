@@ -1,19 +1,21 @@
 // The members panel: who is in the room, online or not, and what the viewer may do to each.
 
-import { roleName, sortMembers } from '../format.js';
+import { displayName, roleName, sortMembers } from '../format.js';
 import { gettext, interpolate } from '../i18n.js';
-import { avatar, h } from './dom.js';
+import { h, userAvatar } from './dom.js';
 import { confirmAction } from './forms.js';
 
 /** A member row; `actions` lists {label, danger, run} the viewer may apply to this member. */
 function memberItem(member, { isMe, actions }) {
-  const name = member.user.username;
+  const name = displayName(member.user);
   return h('li', { class: 'member', dataset: { userId: member.user.id } },
-    h('span', { class: 'member-avatar' },
-      avatar(name, member.user.avatar, 'sm'),
+    // The picture and name open the person's card (ui/profile.js), with "Message".
+    h('span', { class: 'member-avatar', dataset: { profile: member.user.id } },
+      userAvatar(member.user, 'sm'),
       h('span', { class: `presence${member.online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
     h('span', { class: 'member-main' },
-      h('span', { class: 'member-name' }, name, isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
+      h('button', { type: 'button', class: 'member-name', dir: 'auto', title: `@${member.user.username}`, dataset: { profile: member.user.id } },
+        h('bdi', {}, name), isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
       h('span', { class: 'member-meta' },
         member.online ? gettext('Online') : gettext('Offline'),
         member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, roleName(member.role)) : null)),
@@ -29,7 +31,7 @@ export function mountMembers({ store, commands, el }) {
   const { memberList, confirmDialog } = el;
 
   async function remove(room, member, action) {
-    const name = member.user.username;
+    const name = displayName(member.user);
     const question = action === 'ban'
       ? {
         title: interpolate(gettext('Ban %(name)s?'), { name }, true),
