@@ -46,7 +46,9 @@ def uploads(page: Page):
     return page.get_by_role("list", name="Attachments").get_by_role("listitem")
 
 
-ALL_THUMBNAILS_LOADED = "[...document.querySelectorAll('.attachment-image img')].every((img) => img.naturalWidth > 0)"
+ALL_THUMBNAILS_LOADED = (
+    "() => [...document.querySelectorAll('.attachment-image img')].every((img) => img.naturalWidth > 0)"
+)
 
 
 def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page):
@@ -77,11 +79,11 @@ def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page
 
     # A click opens the full size; → moves to the message's other image; Escape closes it.
     bob.get_by_role("button", name="shot-1.png: view the full size").click()
-    preview = bob.get_by_role("dialog", name="shot-1.png")
-    expect(preview).to_be_visible()
+    expect(bob.get_by_role("dialog", name="shot-1.png")).to_be_visible()
+    preview = bob.locator("dialog.preview")
     full = preview.get_by_role("img", name="shot-1.png")
     expect(full).to_be_visible()
-    bob.wait_for_function("document.querySelector('.preview-image').naturalWidth === 640")
+    bob.wait_for_function("() => document.querySelector('.preview-image').naturalWidth === 640")
     expect(preview).to_contain_text("Image 1 of 2")
     bob.keyboard.press("ArrowRight")
     expect(bob.get_by_role("dialog", name="shot-2.png")).to_be_visible()
@@ -107,12 +109,17 @@ def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page
     bob.keyboard.press("Escape")
     expect(bob.get_by_role("button", name="shot-1.png: view the full size")).to_be_focused()
 
-    # Alice's own message shows them too; a message of attachments alone has no words.
+    # Alice's own message shows them too; a message may be attachments alone (no words at all).
+    expect(messages(alice).filter(has_text="the new screens").locator(".attachment-image img")).to_have_count(2)
     assert alice.evaluate(_PASTE_IMAGES, [[64, 64]]) is True
     expect(alice.locator(".upload--done")).to_have_count(1)
     alice.get_by_label("Message", exact=True).press("Enter")
-    expect(messages(bob).last.locator(".attachment-image img")).to_have_attribute("alt", "shot-1.png")
-    expect(messages(bob).last.locator(".msg-body")).to_have_text("")
+    expect(messages(bob)).to_have_count(2)
+    alone = messages(bob).last
+    expect(alone.locator(".attachment-image img")).to_have_attribute("alt", "shot-1.png")
+    expect(alone.locator(".attachment-image img")).to_have_attribute("width", "64")
+    expect(alone.locator(".msg-body")).to_have_text("")
+    expect(bob.locator("#room-list .room-item-preview").first).to_contain_text("📎 shot-1.png")
 
 
 def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_page):
@@ -136,7 +143,7 @@ def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_pag
     # While it uploads (the test holds the request) it shows a progress bar, and a send waits for it.
     held = []
     upload_url = re.compile(r"/attachments/$")
-    alice.route(upload_url, held.append)
+    alice.route(upload_url, lambda route: held.append(route))
     notes = b"Agenda\n1. lunch\n"
     with alice.expect_file_chooser() as chooser:
         alice.get_by_role("button", name="Attach files").click()
