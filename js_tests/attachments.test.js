@@ -130,6 +130,10 @@ test('too large or beyond the tenth fails before a byte leaves; failed ones do n
   // Another room has its own ten.
   uploads.add(20, [file('other.png', 10)]);
   assert.equal(requests.length, ATTACHMENTS_PER_MESSAGE + 1);
+  // The page config may say otherwise.
+  const few = new Uploads({ start: () => ({ done: new Promise(() => {}), abort() {} }), limits: { attachmentsPerMessage: 2 } });
+  assert.deepEqual(few.add(1, [file('a', 1), file('b', 1), file('c', 1)]).map((item) => item.status), ['uploading', 'uploading', 'failed']);
+  assert.equal(few.inRoom(1)[2].error, 'Not attached: a message can carry at most 2 files.');
 });
 
 test('a refused upload says why; a passing failure can be tried again with the same file', async () => {

@@ -22,6 +22,12 @@ export const UPLOAD_KEPT_MS = 23 * 60 * 60 * 1000;
 // The box a thumbnail is shown in, in CSS pixels (the server's thumbnails are at most 480 px).
 export const THUMBNAIL_BOX = { width: 320, height: 240 };
 
+/** How many attachments one message may carry, from the page config's limits. */
+export function attachmentsPerMessage(limits) {
+  const value = limits?.attachmentsPerMessage;
+  return Number.isInteger(value) && value > 0 ? value : ATTACHMENTS_PER_MESSAGE;
+}
+
 /** The largest file the server takes, from the page config's limits. */
 export function attachmentMaxBytes(limits) {
   const value = limits?.attachmentMaxBytes;
@@ -62,8 +68,8 @@ export function uploadsBusyText() {
   return gettext('Some files are still uploading. Send once they are done, or remove them.');
 }
 
-export function tooManyText() {
-  return interpolate(gettext('Not attached: a message can carry at most %(count)s files.'), { count: ATTACHMENTS_PER_MESSAGE }, true);
+export function tooManyText(limits) {
+  return interpolate(gettext('Not attached: a message can carry at most %(count)s files.'), { count: attachmentsPerMessage(limits) }, true);
 }
 
 /** The server's own words from a 400 answer ({"detail"} or {"file": [...]}), or null. */
@@ -250,7 +256,7 @@ export class Uploads extends Emitter {
         key, room: roomId, name: file.name || gettext('Pasted image'), size: file.size, type: file.type || '',
         status: 'queued', loaded: 0, error: null, retryable: false, attachment: null, at: this.now(),
       };
-      const problem = counted >= ATTACHMENTS_PER_MESSAGE ? tooManyText() : sizeError(file.size, this.limits);
+      const problem = counted >= attachmentsPerMessage(this.limits) ? tooManyText(this.limits) : sizeError(file.size, this.limits);
       if (problem) {
         item.status = 'failed';
         item.error = problem;
@@ -261,7 +267,7 @@ export class Uploads extends Emitter {
       added.push(item);
     }
     this.#pump();
-    return added;
+    return added.map((item) => this.items.get(item.key) || item); // as they are now (uploading, or not)
   }
 
   /** Start queued uploads while there is a free slot. */
