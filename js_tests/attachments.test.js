@@ -333,3 +333,10 @@ test('a message of attachments alone is named by them in the room list and in a 
   const both = { ...last, attachments: [attachment(1), attachment(2)] };
   assert.equal(notificationText('Lounge', 2, both).body, 'bob: 📎 2 files');
 });
+
+test('the quote of a reply to a message of attachments alone says so', async () => {
+  const { quoteText } = await import('../static/js/chat/format.js');
+  const quote = { id: 9, author: { id: 2, username: 'bob', avatar: null }, excerpt: '' };
+  assert.equal(quoteText(quote).text, '📎 Attachments');
+  assert.equal(quoteText({ ...quote, excerpt: 'words' }).text, 'words');
+});

@@ -237,7 +237,7 @@ export function editedTitle(iso, locale = pageLocale()) {
 /** A reply's quote of the message it answers ({id, author, excerpt} or {id, deleted}). */
 export function quoteText(quote) {
   if (quote.deleted) return { author: '', text: gettext('Deleted message'), label: gettext('Reply to a deleted message') };
-  const text = firstWords(quote.excerpt, 120);
+  const text = firstWords(quote.excerpt, 120) || gettext('📎 Attachments'); // a message of attachments alone has no words
   const label = interpolate(gettext('Reply to %(author)s: %(text)s. Show that message'), { author: displayName(quote.author), text }, true);
   return { author: displayName(quote.author), text, label };
 }
