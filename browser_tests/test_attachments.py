@@ -33,6 +33,21 @@ _PASTE_IMAGES = """async (sizes) => {
 }"""
 
 
+# Files dropped on the room, as a drag from the desktop delivers them.
+_DROP_FILE = """(name) => {
+  const transfer = new DataTransfer();
+  transfer.items.add(new File(['dropped words'], name, { type: 'text/plain' }));
+  const room = document.getElementById('room-view');
+  const options = { dataTransfer: transfer, bubbles: true, cancelable: true };
+  const fire = (type) => room.dispatchEvent(new DragEvent(type, options));
+  fire('dragenter');
+  fire('dragover');
+  const shown = room.classList.contains('is-dropping');
+  const taken = !fire('drop');
+  return { shown, taken, after: room.classList.contains('is-dropping') };
+}"""
+
+
 def two_in_a_room(open_page) -> tuple[Page, Page]:
     alice, bob = open_page(), open_page()
     sign_up(alice, unique_name("alice"))
@@ -178,6 +193,12 @@ def test_a_file_attached_with_the_button_is_a_chip_with_a_download_link(open_pag
     link = entry.get_by_role("link", name=f"Download notes.txt ({len(notes)} bytes)")
     expect(link).to_be_visible()
     expect(link).to_have_attribute("download", "notes.txt")
+    # Dropped on the room: the room says it takes them, then they upload as any other.
+    assert alice.evaluate(_DROP_FILE, "dropped.txt") == {"shown": True, "taken": True, "after": False}
+    expect(uploads(alice)).to_have_count(1)
+    expect(uploads(alice).first).to_contain_text("dropped.txt")
+    expect(alice.locator(".upload--done")).to_have_count(1)
+
     with bob.expect_download() as download:
         link.click()
     path = download.value.path()
