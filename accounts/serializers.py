@@ -32,11 +32,13 @@ def display_name_clean(value: str) -> str:
     """A display name as stored: NFC, trimmed, 1-64 characters (code points), no control characters."""
     value = unicodedata.normalize("NFC", value).strip()
     if not value:
-        raise serializers.ValidationError("The display name may not be blank.")
+        raise serializers.ValidationError(_("The display name may not be blank."))
     if len(value) > DISPLAY_NAME_MAX_LENGTH:
-        raise serializers.ValidationError(f"Ensure this field has no more than {DISPLAY_NAME_MAX_LENGTH} characters.")
+        raise serializers.ValidationError(
+            _("Ensure this field has no more than %(max_length)d characters.") % {"max_length": DISPLAY_NAME_MAX_LENGTH}
+        )
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in value):
-        raise serializers.ValidationError("The display name may not contain control characters or line breaks.")
+        raise serializers.ValidationError(_("The display name may not contain control characters or line breaks."))
     return value
 
 
@@ -51,7 +53,7 @@ class ProfileSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError("Send a display_name, an avatar, or both.")
+            raise serializers.ValidationError(_("Send a display_name, an avatar, or both."))
         return attrs
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DELETED_DISPLAY_NAME, User
 from accounts.serializers import UserSerializer
@@ -36,8 +37,10 @@ class RoomsOwned(Conflict):
 
     def __init__(self, rooms: list[dict]):
         self.extra = {"rooms": rooms}
-        names = ", ".join(f"“{room['name']}”" for room in rooms)
-        super().__init__(f"You own {names}: hand each room over to another member, or delete it, first.")
+        names = _(", ").join(f"“{room['name']}”" for room in rooms)
+        super().__init__(
+            _("You own %(rooms)s: hand each room over to another member, or delete it, first.") % {"rooms": names}
+        )
 
 
 def user_updated_events(user: User) -> list[Event]:
@@ -127,13 +130,13 @@ def account_delete(*, user: User, password: str, erase_messages: bool = False) -
     Refused while the user owns a room (RoomsOwned, 409).
     """
     if not user.check_password(password):
-        raise Invalid(fields={"password": ["The password is not correct."]})
+        raise Invalid(fields={"password": [_("The password is not correct.")]})
     with transaction.atomic():
         # The user's row first: a hand-over to this user (rooms.services.room_hand_over) takes it too,
         # so it either lands before (and is refused below) or finds the user gone from the room.
         user = User.objects.select_for_update().filter(pk=user.pk, deleted_at__isnull=True).first()
         if user is None:
-            raise NotFound("No such account.")
+            raise NotFound(_("No such account."))
         owned = list(Room.objects.filter(owner=user).order_by("name", "id").values("id", "name"))
         if owned:
             raise RoomsOwned(owned)
