@@ -334,7 +334,7 @@ def _lock_for_change(*, room_id: int, message_id: int) -> tuple[int, Message]:
     return seq, message
 
 
-def _seq_next(room_id: int, seq: int) -> int:
+def _seq_advance(room_id: int, seq: int) -> int:
     """Give the room, locked at `seq` by _lock_for_change, its next number; return it."""
     Room.objects.filter(pk=room_id).update(seq=seq + 1)
     return seq + 1
@@ -368,7 +368,7 @@ def message_edit(*, author: "User", room_id: int, message_id: int, body: str) ->
             message=message, body=message.body, written_at=message.edited_at or message.created_at, replaced_at=now
         )
         message.body, message.html, message.mentions = body, rendered.html, rendered.mentions
-        message.edited_at, message.seq = now, _seq_next(room_id, seq)
+        message.edited_at, message.seq = now, _seq_advance(room_id, seq)
         message.save(update_fields=["body", "html", "mentions", "edited_at", "seq"])
         search_index_update(messages=[message])  # found by its new words, not its old ones
         MessageMention.objects.filter(message=message).delete()
@@ -395,7 +395,7 @@ def message_delete(
         _spend_send_budget(actor)
     with transaction.atomic():
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
-        message.deleted_at, message.seq = timezone.now(), _seq_next(room_id, seq)
+        message.deleted_at, message.seq = timezone.now(), _seq_advance(room_id, seq)
         message.save(update_fields=["deleted_at", "seq"])
         attachments_delete_for_message(message=message)  # their files go after commit
         search_index_update(messages=[message])
@@ -449,11 +449,11 @@ def _reaction_change(*, user: "User", room_id: int, message_id: int, emoji: str,
                         ]
                     }
                 )
-            message.seq = _seq_next(room_id, seq)
+            message.seq = _seq_advance(room_id, seq)
             emoji_seq = same.emoji_seq if same is not None else message.seq
             reactions.append(Reaction.objects.create(message=message, user=user, emoji=emoji, emoji_seq=emoji_seq))
         else:
-            message.seq = _seq_next(room_id, seq)
+            message.seq = _seq_advance(room_id, seq)
             reactions = [r for r in reactions if r.pk != mine.pk]
             mine.delete()
         message.reaction_summary = reaction_summary(reactions)
