@@ -82,12 +82,12 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       store.memberLeft(roomId, member.user, action === 'ban' ? 'banned' : 'kicked');
     },
 
-    /** Send `body`, as a reply to the room's reply target when there is one. */
-    sendMessage(roomId, body) {
+    /** Send `body` (and `attachments`, uploaded), as a reply to the room's reply target when there is one. */
+    sendMessage(roomId, body, { attachments = [] } = {}) {
       lastTyping = { roomId: null, at: 0 }; // typing again after a send is news
       const replyTo = store.replyTarget(roomId)?.id ?? null;
       store.setReply(roomId, null);
-      return outbox.send(roomId, body, { replyTo });
+      return outbox.send(roomId, body, { replyTo, attachments });
     },
 
     /** Save the edit under way in the room's composer; false when there is none. */
