@@ -68,7 +68,7 @@ export function linkify(text) {
 }
 
 // In the page's language (<html lang>, which the switcher sets) and the reader's own time zone.
-const pageLocale = document.documentElement.lang || undefined;
+const pageLocale = globalThis.document?.documentElement.lang || undefined; // none under Node's tests
 const timeFormat = new Intl.DateTimeFormat(pageLocale, { hour: '2-digit', minute: '2-digit' });
 const dayTimeFormat = new Intl.DateTimeFormat(pageLocale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 const fullFormat = new Intl.DateTimeFormat(pageLocale, { dateStyle: 'full', timeStyle: 'medium' });
