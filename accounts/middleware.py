@@ -10,21 +10,31 @@ from accounts.tickets import ticket_redeem
 
 
 class TicketAuthMiddleware:
-    """Set scope["user"] from a `ticket` query parameter when there is one."""
+    """
+    Set scope["user"] from a `ticket` query parameter when there is one, and
+    pass the socket on without the session stack (cookies, session, session
+    user): a ticket socket has no say from the browser session, and the stack
+    would cost every handshake a trip through the database thread and every
+    frame the session wrapper. Without a ticket, the session stack authenticates.
+    """
 
     def __init__(self, app):
         self.app = app
+        self.session_stack = AuthMiddlewareStack(app)
 
     async def __call__(self, scope, receive, send):
         tickets = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("ticket")
-        if tickets:
-            user = await database_sync_to_async(ticket_redeem)(tickets[0])
-            # A bad ticket means unauthenticated, even if a session cookie came along; a good one
-            # outlives the browser session, which then has no say over the socket.
-            scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
+        if not tickets:
+            return await self.session_stack(scope, receive, send)
+        # Not on the one thread-sensitive database thread: handshakes redeem their tickets side by side
+        # (Redis and one SELECT, nothing that takes part in another call's transaction).
+        user = await database_sync_to_async(ticket_redeem, thread_sensitive=False)(tickets[0])
+        # A bad ticket means unauthenticated, even if a session cookie came along; a good one
+        # outlives the browser session, which then has no say over the socket.
+        scope = dict(scope, user=user or AnonymousUser(), authenticated_by="ticket")
         return await self.app(scope, receive, send)
 
 
 def WebSocketAuthStack(app):
-    """Session auth (cookies) with the ticket taking precedence when given."""
-    return AuthMiddlewareStack(TicketAuthMiddleware(app))
+    """The ticket when one is given, else session auth (cookies)."""
+    return TicketAuthMiddleware(app)

@@ -2,7 +2,7 @@ import unicodedata
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.models import DISPLAY_NAME_MAX_LENGTH, User
@@ -73,11 +73,13 @@ class RegisterSerializer(serializers.Serializer):
         value = User.normalize_username(value)
         field = User._meta.get_field("username")
         if len(value) > field.max_length:
-            raise serializers.ValidationError(f"Ensure this field has no more than {field.max_length} characters.")
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than %(max_length)d characters.") % {"max_length": field.max_length}
+            )
         for validator in field.validators:
             validator(value)
         if username_taken(username=value):
-            raise serializers.ValidationError("A user with that username already exists.")
+            raise serializers.ValidationError(_("A user with that username already exists."))
         return value
 
     def validate(self, attrs):

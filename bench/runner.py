@@ -125,7 +125,8 @@ class Bench:
         shares = [{"targets": [t for t in targets if t[0] % workers == i]} for i in range(workers)]
         before = usage(target.pids + target.backend_pids)
         start_at = time.time() + 0.5
-        results = self.pool.call("open", per_worker=shares, start_at=start_at)
+        dialect = "socketio" if target.kind == "socketio" else "native"
+        results = self.pool.call("open", per_worker=shares, start_at=start_at, dialect=dialect)
         after = usage(target.pids + target.backend_pids)
         hellos = sorted(t for r in results for t in r["hello_times"])
         failed = sum(r["failed"] for r in results)
@@ -264,7 +265,8 @@ class Bench:
         baseline = usage(target.pids)
         storm_users = [u for u in range(size.users) for _ in range(size.storm_sockets_per_user)]
         say(f"[{target.name}] connect storm: {len(storm_users)} sockets")
-        storm = self.open_sockets(target, population, storm_users)
+        with self.profiling(target, "storm"):
+            storm = self.open_sockets(target, population, storm_users)
         entry = row("connect storm", **storm, loadavg=os.getloadavg()[0])
         say(
             f"[{target.name}]   {storm['opened']}/{storm['sockets']} sockets got hello in {storm['all_hello_s']:.2f}s"
@@ -297,7 +299,8 @@ class Bench:
             f"[{target.name}] many rooms: {len(population.small_rooms)} rooms of {recipients} sockets,"
             f" {size.many_rooms_rate} messages/s in"
         )
-        result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
+        with self.profiling(target, "many-rooms"):
+            result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
         say(f"[{target.name}]   {_step_line(result)}")
         self.close_sockets()
         self.settle(target)

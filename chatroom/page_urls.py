@@ -3,7 +3,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts.views import LoginPageView, RegisterPageView
+from accounts.views import LoginPageView, RegisterPageView, language_set
+from chatroom.i18n import javascript_catalog
 from rooms.views import home, join_page, room_page, rooms_page
 
 urlpatterns = [
@@ -14,4 +15,7 @@ urlpatterns = [
     path("rooms/", rooms_page, name="rooms-page"),
     path("rooms/<id:room_id>/", room_page, name="room-page"),
     path("join/<str:invite_code>/", join_page, name="join-page"),
+    # The language switcher's POST (Django's set_language, which also saves it on a signed-in user).
+    path("i18n/setlang/", language_set, name="set_language"),
+    path("jsi18n/<str:lang>/", javascript_catalog, name="javascript-catalog"),
 ]

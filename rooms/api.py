@@ -11,6 +11,7 @@ from rooms.permissions import RoomScopedView
 from rooms.selectors import ban_list, member_list, room_get_for_member, room_list_for_user, with_presence
 from rooms.serializers import (
     BanSerializer,
+    DirectOpenSerializer,
     InviteCodeSerializer,
     JoinSerializer,
     MemberSerializer,
@@ -74,6 +75,15 @@ class RoomJoinView(APIView):
         serializer.is_valid(raise_exception=True)
         room = services.room_join(user=request.user, **serializer.validated_data)
         return room_response(request, room.id)
+
+
+class DirectOpenView(APIView):
+    @extend_schema(request=DirectOpenSerializer, responses={200: RoomSerializer, 201: RoomSerializer})
+    def post(self, request):
+        serializer = DirectOpenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        room, created = services.direct_open(user=request.user, other_id=serializer.validated_data["user_id"])
+        return room_response(request, room.id, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class RoomLeaveView(RoomScopedView):

@@ -25,6 +25,7 @@ class RoomSerializer(serializers.ModelSerializer):
 
     avatar = MediaUrlField(read_only=True)
     owner = UserSerializer(read_only=True)
+    peer = UserSerializer(read_only=True, allow_null=True)  # set by rooms.selectors for a direct room
     role = serializers.ChoiceField(choices=Membership.Role.choices, read_only=True)
     member_count = serializers.IntegerField(read_only=True)
     unread_count = serializers.IntegerField(read_only=True)
@@ -50,11 +51,22 @@ class RoomSerializer(serializers.ModelSerializer):
             "seq",
             "mention_count",
             "invite_url",
+            "kind",
+            "peer",
         ]
         read_only_fields = fields
 
-    def get_invite_url(self, room: Room) -> str:
-        return invite_url(room.invite_code, self.context.get("request"))
+    def get_invite_url(self, room: Room) -> str | None:
+        return None if room.kind == Room.Kind.DIRECT else invite_url(room.invite_code, self.context.get("request"))
+
+    def to_representation(self, instance):
+        """A direct room has no invite code, and is named after the other person, as each side sees it."""
+        data = super().to_representation(instance)
+        if instance.kind == Room.Kind.DIRECT:
+            data["invite_code"] = None
+            if data["peer"] is not None:
+                data["name"] = data["peer"].get("display_name") or data["peer"]["username"]
+        return data
 
 
 class RoomInputSerializer(serializers.Serializer):
@@ -71,6 +83,10 @@ class RoomUpdateSerializer(RoomInputSerializer):
 
 class JoinSerializer(serializers.Serializer):
     invite_code = serializers.CharField(max_length=64)
+
+
+class DirectOpenSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(min_value=1)
 
 
 class InviteCodeSerializer(serializers.Serializer):

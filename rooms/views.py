@@ -9,12 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from accounts.models import DISPLAY_NAME_MAX_LENGTH
 from accounts.serializers import UserSerializer
 from chatroom.exceptions import Forbidden, NotFound, NotMember
 from chatroom.health import HEALTH_PATH
-from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, MAX_ATTACHMENTS
 from rooms.models import Membership
 from rooms.selectors import membership_get, room_by_invite_code
 from rooms.serializers import RoleSerializer, RoomInputSerializer
@@ -37,6 +38,8 @@ def _client_limits() -> dict:
         "roomDescriptionMaxLength": room_fields["description"].max_length,
         "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
         "displayNameMaxLength": DISPLAY_NAME_MAX_LENGTH,
+        "attachmentMaxBytes": settings.CHAT_ATTACHMENT_MAX_BYTES,
+        "attachmentsPerMessage": MAX_ATTACHMENTS,
     }
 
 
@@ -68,7 +71,7 @@ def _chat_page(request: HttpRequest, *, room_id: int | None, title: str) -> Http
 
 @login_required
 def rooms_page(request: HttpRequest) -> HttpResponse:
-    return _chat_page(request, room_id=None, title="Rooms")
+    return _chat_page(request, room_id=None, title=_("Rooms"))
 
 
 @login_required
@@ -77,7 +80,7 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
     try:
         membership = membership_get(user=request.user, room_id=room_id)
     except NotMember:
-        raise Http404("No such room.") from None
+        raise Http404(_("No such room.")) from None
     return _chat_page(request, room_id=membership.room_id, title=membership.room.name)
 
 

@@ -97,7 +97,7 @@ class RoomData(TypedDict):
     description: str
     avatar: str | None
     owner: UserData
-    invite_code: str
+    invite_code: str | None  # None for a direct room
     role: str
     member_count: int
     unread_count: int
@@ -105,7 +105,10 @@ class RoomData(TypedDict):
     created_at: str
     seq: int  # the room's latest change number
     mention_count: int  # messages after the member's read pointer that mention them
-    invite_url: str  # the invite link, /join/<invite_code>/, absolute (relative in frames without CHAT_SITE_URL)
+    # the invite link, /join/<invite_code>/, absolute (relative in frames without CHAT_SITE_URL); None if direct
+    invite_url: str | None
+    kind: Literal["group", "direct"]
+    peer: UserData | None  # the other person of a direct room, as this member sees it
 
 
 # --- Server frames ---------------------------------------------------------------
@@ -302,7 +305,7 @@ def presence(*, room: int, user: UserData, online: bool) -> PresenceFrame:
 
 def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int | None = None) -> ErrorFrame:
     """An `error` frame; `retry_after_ms` only on `rate_limited` (docs/PROTOCOL.md, Decisions)."""
-    frame: ErrorFrame = {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+    frame: ErrorFrame = {"type": "error", "code": code, "detail": str(detail), "client_id": client_id}
     if retry_after_ms is not None:
         frame["retry_after_ms"] = retry_after_ms
     return frame

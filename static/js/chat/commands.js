@@ -17,6 +17,13 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       return store.roomAdded(await api('rooms/join/', { method: 'POST', json: { invite_code: inviteCode } }));
     },
 
+    /** Open the direct room with `userId` (the server makes it on first use) and show it. */
+    async openDirect(userId) {
+      const room = store.roomAdded(await api('dms/', { method: 'POST', json: { user_id: userId } }));
+      store.openRoom(room.id);
+      return room;
+    },
+
     async updateProfile(form) {
       store.meUpdated(await api('me/', { method: 'PATCH', form }));
     },

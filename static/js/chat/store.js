@@ -274,9 +274,15 @@ export class ChatStore extends Emitter {
   /** A room joined or created (here or on another tab). */
   roomAdded(data) {
     this.forgottenAt.delete(data.id);
+    const isNew = !this.rooms.has(data.id);
     const room = this.#upsert(data);
     if (!this.order.includes(room.id)) this.order.unshift(room.id);
     this.emit('rooms');
+    // A direct room reaches its peer with its first message (protocol version 2): that message is news.
+    const first = data.last_message;
+    if (isNew && data.kind === 'direct' && first && first.author.id !== this.me.id) {
+      this.emit('message.incoming', { roomId: room.id, message: first });
+    }
     if (room.id === this.currentId) this.openRoom(room.id, { history: 'none' });
     return room;
   }

@@ -84,7 +84,6 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     mention = null;
     mentionList.hidden = true;
     mentionList.replaceChildren();
-    input.setAttribute('aria-expanded', 'false');
     input.removeAttribute('aria-activedescendant');
   }
 
@@ -95,7 +94,6 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     }, userAvatar(user, 'sm'), h('span', { dir: 'auto' }, displayName(user)),
     displayName(user) !== user.username ? h('span', { class: 'mention-option-username' }, `@${user.username}`) : null)));
     mentionList.hidden = false;
-    input.setAttribute('aria-expanded', 'true');
     input.setAttribute('aria-activedescendant', `mention-option-${mention.choices[mention.active].id}`);
     mentionList.children[mention.active].scrollIntoView({ block: 'nearest' });
   }

@@ -2,6 +2,7 @@
 // bar's avatar and name. The rest of the account dialog is account.js's.
 
 import { avatarError, displayName, PEOPLE } from '../format.js';
+import { gettext, interpolate } from '../i18n.js';
 import { userAvatar } from './dom.js';
 import { bindImagePreview, clearErrors, showErrors } from './forms.js';
 
@@ -68,7 +69,7 @@ export function mountDialogs({ store, commands, limits, el }) {
   onSubmit(el.joinForm, async (form) => {
     const room = await commands.joinRoom(inviteCodeFrom(form.elements.invite_code.value));
     store.openRoom(room.id);
-    store.toast(`You joined ${room.data.name}.`);
+    store.toast(interpolate(gettext('You joined %(room)s.'), { room: room.data.name }, true));
   });
   onSubmit(el.profileForm, async (form) => {
     const data = formData(form);

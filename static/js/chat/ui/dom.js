@@ -67,9 +67,11 @@ export function linkify(text) {
   return fragment;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+// In the page's language (<html lang>, which the switcher sets) and the reader's own time zone.
+const pageLocale = document.documentElement.lang || undefined;
+const timeFormat = new Intl.DateTimeFormat(pageLocale, { hour: '2-digit', minute: '2-digit' });
+const dayTimeFormat = new Intl.DateTimeFormat(pageLocale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const fullFormat = new Intl.DateTimeFormat(pageLocale, { dateStyle: 'full', timeStyle: 'medium' });
 
 /** A <time> in the reader's time zone: the time today, else the day and time; the full date on hover. */
 export function timeElement(iso, className = 'time') {

@@ -2,7 +2,7 @@
 // deletion) for those whose role allows it, and copying the invite link or leaving for everyone.
 
 import { avatarError, displayName, PEOPLE } from '../format.js';
-import { interpolate } from '../i18n.js';
+import { gettext, interpolate } from '../i18n.js';
 import { avatar, h, userAvatar } from './dom.js';
 import { bindImagePreview, clearErrors, confirmAction, showErrors } from './forms.js';
 
@@ -42,7 +42,7 @@ export function mountRoomSettings({ store, commands, limits, el }) {
     try {
       await commands.updateRoom(room.id, data);
       fill(room);
-      store.toast('Room settings saved.');
+      store.toast(gettext('Room settings saved.'));
     } catch (error) {
       showErrors(form, error);
     } finally {
@@ -65,19 +65,29 @@ export function mountRoomSettings({ store, commands, limits, el }) {
   }
 
   el.rotateButton.addEventListener('click', confirmed(
-    () => ({ title: 'Rotate the invite code?', text: 'The current code stops working at once.', confirmLabel: 'Rotate' }),
+    () => ({
+      title: gettext('Rotate the invite code?'), text: gettext('The current code stops working at once.'), confirmLabel: gettext('Rotate'),
+    }),
     async (room) => {
       await commands.rotateInvite(room.id);
       invite.value = inviteLink(room);
-      store.toast('New invite code ready. The old one no longer works.');
+      store.toast(gettext('New invite code ready. The old one no longer works.'));
     },
   ));
   el.deleteButton.addEventListener('click', confirmed(
-    (room) => ({ title: `Delete ${room.data.name}?`, text: 'Every message in it is deleted for everyone. This cannot be undone.', confirmLabel: 'Delete room' }),
+    (room) => ({
+      title: interpolate(gettext('Delete %(room)s?'), { room: room.data.name }, true),
+      text: gettext('Every message in it is deleted for everyone. This cannot be undone.'),
+      confirmLabel: gettext('Delete room'),
+    }),
     (room) => commands.deleteRoom(room.id),
   ));
   el.leaveButton.addEventListener('click', confirmed(
-    (room) => ({ title: `Leave ${room.data.name}?`, text: 'You can come back with an invite code.', confirmLabel: 'Leave' }),
+    (room) => ({
+      title: interpolate(gettext('Leave %(room)s?'), { room: room.data.name }, true),
+      text: gettext('You can come back with an invite code.'),
+      confirmLabel: gettext('Leave'),
+    }),
     (room) => commands.leaveRoom(room.id),
   ));
 
