@@ -89,6 +89,8 @@ test-stack: $(BIN)/.installed compilemessages
 # Chromium is installed when missing, never Playwright's own browser download.
 test-browser: $(BIN)/.installed compilemessages
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@# A Chinese font (Debian's Chromium brings none): the Chinese pages render, and their screenshot shows it.
+	@fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 	$(BIN)/pytest -c browser_tests/pytest.ini --rootdir browser_tests browser_tests
 
 # The chat page's logic modules (static/js/chat) under Node's own test runner: no npm

@@ -35,7 +35,7 @@ def display_name_clean(value: str) -> str:
         raise serializers.ValidationError(_("The display name may not be blank."))
     if len(value) > DISPLAY_NAME_MAX_LENGTH:
         raise serializers.ValidationError(
-            _("Ensure this field has no more than %(max)d characters.") % {"max": DISPLAY_NAME_MAX_LENGTH}
+            _("Ensure this field has no more than %(max_length)d characters.") % {"max_length": DISPLAY_NAME_MAX_LENGTH}
         )
     if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in value):
         raise serializers.ValidationError(_("The display name may not contain control characters or line breaks."))

@@ -41,3 +41,18 @@ test('dates and numbers follow the page\'s language once it is set', async () =>
   assert.equal(locale(), undefined);
   assert.equal(dayLabel(earlier, now, 'en-US'), 'Friday, November 20');
 });
+
+test('a deleted account is named in the reader\'s language, whatever the server stored', async () => {
+  const { displayName } = await import('../static/js/chat/format.js');
+  const { personName } = await import('../static/js/chat/directs.js');
+  const deleted = { id: 7, username: 'deleted-7', display_name: 'Deleted user' };
+  globalThis.gettext = (text) => ({ 'Deleted user': '已注销用户' })[text] ?? text;
+  try {
+    assert.equal(displayName(deleted), '已注销用户');
+    assert.equal(personName(deleted), '已注销用户');
+    assert.equal(displayName({ id: 8, username: 'deleted-7', display_name: 'Mallory' }), 'Mallory');
+  } finally {
+    delete globalThis.gettext;
+  }
+  assert.equal(displayName(deleted), 'Deleted user');
+});

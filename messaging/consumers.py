@@ -124,7 +124,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = user.id
         # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
         self.language = getattr(user, "language", "") or language_from_scope(self.scope)
-        self.user_data = UserSerializer(user).data
+        # A plain dict: DRF's ReturnDict keeps its serializer (and its fields) alive with the socket, ~6 KiB each.
+        self.user_data = dict(UserSerializer(user).data)
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
         # Read before subscribing: a change committed in between is then either pushed

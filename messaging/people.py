@@ -15,7 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DELETED_DISPLAY_NAME, User
 from accounts.serializers import UserSerializer
@@ -37,7 +37,7 @@ class RoomsOwned(Conflict):
 
     def __init__(self, rooms: list[dict]):
         self.extra = {"rooms": rooms}
-        names = ", ".join(f"“{room['name']}”" for room in rooms)
+        names = _(", ").join(f"“{room['name']}”" for room in rooms)
         super().__init__(
             _("You own %(rooms)s: hand each room over to another member, or delete it, first.") % {"rooms": names}
         )

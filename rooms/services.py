@@ -362,10 +362,10 @@ def direct_open(*, user: User, other_id: int) -> tuple[Room, bool]:
     finds that room.
     """
     if int(other_id) == user.id:
-        raise Invalid(fields={"user_id": ["You cannot open a direct conversation with yourself."]})
+        raise Invalid(fields={"user_id": [gettext_lazy("You cannot open a direct conversation with yourself.")]})
     other = User.objects.filter(pk=other_id, is_active=True).first()
     if other is None:
-        raise NotFound("No such user.")
+        raise NotFound(gettext_lazy("No such user."))
     key = Room.direct_key_for(user.id, other.id)
     room = _direct_room(key)
     if room is not None:
@@ -373,7 +373,7 @@ def direct_open(*, user: User, other_id: int) -> tuple[Room, bool]:
         return room, False
     shared = Membership.objects.filter(user=user, room__kind=Room.Kind.GROUP, room__memberships__user=other)
     if not shared.exists():
-        raise Forbidden("You can message only people who share a room with you.")
+        raise Forbidden(gettext_lazy("You can message only people who share a room with you."))
     try:
         with transaction.atomic():
             room = Room.objects.create(

@@ -93,13 +93,7 @@ def test_the_switcher_refuses_an_unknown_language_and_a_foreign_next(client, db)
 
 # --- A signed-in user's language ----------------------------------------------------
 
-# User.language comes with accounts 0003 (the people branch); until it is merged these wait.
-needs_user_language = pytest.mark.skipif(
-    not any(field.name == "language" for field in User._meta.get_fields()), reason="User.language not merged yet"
-)
 
-
-@needs_user_language
 def test_switching_while_signed_in_saves_it_on_the_user(client, make_user):
     alice = make_user("alice")
     client.force_login(alice)
@@ -108,7 +102,6 @@ def test_switching_while_signed_in_saves_it_on_the_user(client, make_user):
     assert alice.language == "zh-hans"
 
 
-@needs_user_language
 def test_signing_in_applies_the_users_language(client, make_user):
     make_user("alice", language="zh-hans")
     client.cookies[COOKIE] = "en"  # this browser was English
@@ -118,7 +111,6 @@ def test_signing_in_applies_the_users_language(client, make_user):
     assert html_lang(client.get("/rooms/", **EN)) == "zh-hans"
 
 
-@needs_user_language
 def test_the_users_language_wins_on_any_browser_once_signed_in(client, make_user):
     client.force_login(make_user("alice", language="zh-hans"))
     response = client.get("/rooms/", **EN)
@@ -126,7 +118,6 @@ def test_the_users_language_wins_on_any_browser_once_signed_in(client, make_user
     assert response.cookies[COOKIE].value == "zh-hans"
 
 
-@needs_user_language
 def test_a_choice_made_before_signing_in_is_kept_on_the_account(client, make_user):
     make_user("alice")
     client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/login/"}, **EN)

@@ -3,6 +3,9 @@
 // side). What the views need to know of people: who a user id is, whether they are online, and the
 // direct room with them. No DOM here (js_tests/directs.test.js).
 
+import { isDeletedAccount } from './format.js';
+import { gettext } from './i18n.js';
+
 export const isDirect = (data) => data?.kind === 'direct';
 
 /** The store's rooms in list order, split into group rooms and direct rooms (RoomState each). */
@@ -14,7 +17,7 @@ export function splitRooms(rooms) {
 }
 
 /** The name a person goes by: their display name once the server gives one, else their username. */
-export const personName = (user) => user?.display_name || user?.username || '';
+export const personName = (user) => (isDeletedAccount(user) ? gettext('Deleted user') : user?.display_name || user?.username || '');
 
 /**
  * Whether `userId` is online, as far as this tab knows: true or false from a loaded member list

@@ -314,8 +314,14 @@ export const ORIGINAL_GONE = gettext('That message is no longer there.');
 
 // --- People: names and initials avatars (PROTOCOL.md "People") ----------------------------------
 
+/** A deleted account (PROTOCOL.md: renamed deleted-<id>, shown as "Deleted user"), named in the reader's language. */
+export function isDeletedAccount(user) {
+  return Boolean(user) && user.username === `deleted-${user.id}`;
+}
+
 /** The name shown for a person: their display name (the server's is never blank), else their username. */
 export function displayName(user) {
+  if (isDeletedAccount(user)) return gettext('Deleted user');
   return user?.display_name || user?.username || '?';
 }
 
