@@ -123,7 +123,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.user_id = user.id
         # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
-        self.language = getattr(user, "language", "") or language_from_scope(self.scope)
+        self.language = language_from_scope(self.scope, preferred=user.language)
         self.user_data = UserSerializer(user).data
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
