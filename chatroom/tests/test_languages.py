@@ -243,3 +243,13 @@ async def test_error_frames_speak_the_users_saved_language(make_user):
     await ws.send_to(text_data="[1]")
     assert (await ws.receive_json_from(timeout=2))["detail"] == "帧必须是 JSON 对象。"
     await ws.disconnect()
+
+
+def test_the_not_found_page_speaks_the_language_too(client, make_user, settings):
+    settings.DEBUG = False
+    client.force_login(make_user("alice"))
+    response = client.get("/rooms/987654/", **ZH)
+    assert response.status_code == 404
+    assert html_lang(response) == "zh-hans"
+    assert "<title>找不到页面 · 聊天室</title>" in response.content.decode()
+    assert 'class="language-switch"' in response.content.decode()
