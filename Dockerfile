@@ -49,8 +49,8 @@ COPY --from=build /build/locale /app/locale
 # volume nginx serves them from. The key is a throwaway for this one command: settings
 # refuse to load without one.
 RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput --verbosity 0 \
-    && mkdir -p /app/media \
-    && chown -R 10001:10001 /app/staticfiles /app/media
+    && mkdir -p /app/media /app/attachments \
+    && chown -R 10001:10001 /app/staticfiles /app/media /app/attachments
 # Numeric, so that a platform can tell it is not root without reading /etc/passwd.
 USER 10001:10001
 

@@ -348,6 +348,22 @@ CHAT_AVATAR_MAX_SIDE = env.int("CHAT_AVATAR_MAX_SIDE", default=4096)
 CHAT_AVATAR_MAX_PIXELS = env.int("CHAT_AVATAR_MAX_PIXELS", default=16 * 1024 * 1024)
 # ...and stored re-encoded at most this many pixels a side, without metadata.
 CHAT_AVATAR_SIZE = env.int("CHAT_AVATAR_SIZE", default=512)
+# Attachments (messaging.attachments): files up to this size, refused (413) while they stream in.
+CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Images among them: at most this many pixels (Pillow only warns below 100 MP) and a side;
+# larger ones are refused (400), not stored as files.
+CHAT_ATTACHMENT_MAX_PIXELS = env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=50_000_000)
+CHAT_ATTACHMENT_MAX_SIDE = env.int("CHAT_ATTACHMENT_MAX_SIDE", default=30_000)
+# Thumbnails: at most this many pixels on the longer side.
+CHAT_ATTACHMENT_THUMBNAIL_SIZE = env.int("CHAT_ATTACHMENT_THUMBNAIL_SIZE", default=480)
+# Uploads per user: a token bucket, like sends.
+CHAT_UPLOAD_RATE = env.float("CHAT_UPLOAD_RATE", default=1.0)
+CHAT_UPLOAD_BURST = env.int("CHAT_UPLOAD_BURST", default=20)
+# An upload not sent within this many hours is refused by a send and purged (manage.py purge_uploads).
+CHAT_UPLOAD_TTL_HOURS = env.int("CHAT_UPLOAD_TTL_HOURS", default=24)
+# Behind nginx: the worker checks access and answers X-Accel-Redirect to this internal
+# location, which serves CHAT_ATTACHMENT_ROOT (deploy/nginx); empty: the worker streams the file.
+CHAT_ATTACHMENT_ACCEL_PREFIX = env("CHAT_ATTACHMENT_ACCEL_PREFIX", default="")
 
 # Open WebSockets per user, per worker process: the next is closed with 4429 (0: no limit).
 CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=50)
@@ -376,6 +392,13 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Attachments are private: outside MEDIA_ROOT (which nginx serves to anyone), only ever
+# served by the attachment view after its access check (messaging.attachments).
+CHAT_ATTACHMENT_ROOT = Path(env("DJANGO_ATTACHMENT_ROOT", default=str(BASE_DIR / "attachments")))
+STORAGES["attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": CHAT_ATTACHMENT_ROOT, "base_url": "/attachments-not-public/"},
+}
 FILE_UPLOAD_PERMISSIONS = 0o644
 # Request bodies other than uploaded files (JSON, form fields): refused past this (chatroom.parsers).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -383,7 +406,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Any request body, refused by the worker before it is read (chatroom.server); each upload
 # endpoint has its own, smaller limit (chatroom.uploads). nginx's client_max_body_size matches.
-CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=4 * 1024 * 1024)
+# The default fits the largest upload (an attachment) and its form.
+CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=CHAT_ATTACHMENT_MAX_BYTES + 64 * 1024)
 
 # --- I18N -------------------------------------------------------------------
 

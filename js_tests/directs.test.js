@@ -5,7 +5,7 @@ import { createCommands } from '../static/js/chat/commands.js';
 import {
   createDirectPresence, directRoomWith, knownUser, personName, presenceOf, splitRooms,
 } from '../static/js/chat/directs.js';
-import { createNotifier } from '../static/js/chat/notify.js';
+import { createNotifier, directNotificationText } from '../static/js/chat/notify.js';
 import { alice, bob, carol, fakeApi, makeStore, member, message, roomData, settle } from './fakes.js';
 
 const direct = (id, peer, fields = {}) => roomData(id, { kind: 'direct', peer, name: peer.username, invite_code: null, ...fields });
@@ -74,7 +74,15 @@ test('a direct room that arrives with its first message notifies, as a message i
   store.roomAdded(roomData(12, { last_message: message(9, 12, bob, { mentions: [alice.id] }) })); // a group room joined: old news
   await settle();
   assert.deepEqual(shown.map((n) => n.roomId), [30]);
+  assert.deepEqual([shown[0].title, shown[0].body], ['bob', 'message 7']); // from the person, not "bob in bob"
   store.messageReceived(30, message(7, 30, bob)); // the same message pushed again: no second notification
   await settle();
   assert.equal(shown.length, 1);
+});
+
+test('several direct messages make one notification that counts them', () => {
+  assert.deepEqual(directNotificationText(3, message(9, 30, { ...bob, display_name: 'Bob B.' }, { body: 'see\n you  soon' })), {
+    title: '3 new messages from Bob B.', body: 'see you soon',
+  });
+  assert.equal(directNotificationText(1, message(9, 30, bob, { body: 'x'.repeat(300) })).body.length, 140);
 });

@@ -108,3 +108,12 @@ test('user.updated about oneself updates `me`', () => {
   assert.equal(store.me.display_name, 'New me');
   assert.equal(events.length, 1);
 });
+
+test('the join dialog takes an invite link as well as a bare code', async () => {
+  const { inviteCodeFrom } = await import('../static/js/chat/ui/dialogs.js');
+  assert.equal(inviteCodeFrom('  abc_DEF-123  '), 'abc_DEF-123');
+  assert.equal(inviteCodeFrom('https://chat.example.com/join/abc_DEF-123/'), 'abc_DEF-123');
+  assert.equal(inviteCodeFrom('http://127.0.0.1:8000/join/abc_DEF-123'), 'abc_DEF-123');
+  assert.equal(inviteCodeFrom('/join/abc/?utm=x'), 'abc');
+  assert.equal(inviteCodeFrom('/join/%E0%A4%A/'), '%E0%A4%A'); // undecodable: as typed
+});

@@ -21,10 +21,11 @@ SEARCH_MAX_LIMIT = 100
 def messages_shown() -> QuerySet[Message]:
     """
     Messages with what their protocol object shows (author, the message each
-    answers and its author) in the same query: a page costs one query, never
-    one per message. Mentions and reactions are columns of the message.
+    answers and its author) in the same query, and their attachments in one
+    more: a page costs two queries, never one per message. Mentions and
+    reactions are columns of the message.
     """
-    return Message.objects.select_related("author", "reply_to__author")
+    return Message.objects.select_related("author", "reply_to__author").prefetch_related("attachments")
 
 
 def message_history(*, room_id: int, before: int | None = None, after: int | None = None, limit: int = 50):

@@ -15,7 +15,7 @@ reactions share one rate limit per user across every socket and REST call.
 """
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ from chatroom.exceptions import ChatError, Forbidden, Invalid, NotFound, NotMemb
 from chatroom.ratelimit import send_bucket
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_now, publish_on_commit, to_room
+from messaging.attachments import attachments_bind, attachments_claim, attachments_delete_for_message
 from messaging.models import Message, MessageEdit, MessageMention, Reaction
 from messaging.rendering import Member, Rendered, mention_names, render
 from messaging.search import search_index_update
@@ -59,6 +60,7 @@ class SendRequest:
     body: str
     client_id: str | None = None
     reply_to: int | None = None  # id of the message this one answers
+    attachments: tuple[int, ...] = ()  # ids of the author's uploads in this room, in order (messaging.attachments)
 
 
 @dataclass(frozen=True)
@@ -86,10 +88,17 @@ def message_new_event(message: Message, data: dict) -> Event:
 
 
 def message_send(
-    *, author: "User", room_id: int, body: str, client_id: str | None = None, reply_to: int | None = None
+    *,
+    author: "User",
+    room_id: int,
+    body: str,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    attachments: Sequence[int] = (),
 ) -> SendResult:
     """Store one message and push it to the room; see message_send_many."""
-    result = message_send_many(requests=[SendRequest(author, room_id, body, client_id, reply_to)])[0]
+    request = SendRequest(author, room_id, body, client_id, reply_to, tuple(attachments))
+    result = message_send_many(requests=[request])[0]
     if isinstance(result, ChatError):
         raise result
     return result
@@ -121,6 +130,9 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         if request.client_id is not None and key in stored:
             results[index] = SendResult(stored[key], created=False)
             continue
+        if not request.body and not request.attachments:
+            results[index] = Invalid(fields={"body": [gettext_lazy("A message needs a body or attachments.")]})
+            continue
         if request.client_id is not None and key in first_of:
             continue  # repeated within this batch: answered as the first, below
         target = targets.get(request.reply_to) if request.reply_to is not None else None
@@ -150,7 +162,9 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         for (_, message), rendered in zip(to_insert, _render((m.room_id, m.body) for _, m in to_insert), strict=True):
             message.html, message.mentions = rendered.html, rendered.mentions
         try:
-            inserted = _insert([message for _, message in to_insert])
+            inserted = _insert(
+                [message for _, message in to_insert], [requests[index].attachments for index, _ in to_insert]
+            )
         except IntegrityError:
             # A concurrent send with the same client_id: retry one by one so that each
             # request gets its own answer.
@@ -161,8 +175,8 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             return results
         metrics.messages_stored.inc(sum(data is not None for data in inserted))
         for (index, message), data in zip(to_insert, inserted, strict=True):
-            # No data: the room was deleted since the membership check.
-            results[index] = SendResult(message, created=True, data=data) if data is not None else NotMember()
+            # A ChatError: the room was deleted since the membership check, or an attachment was refused.
+            results[index] = data if isinstance(data, ChatError) else SendResult(message, created=True, data=data)
     for index, request in enumerate(requests):
         if results[index] is None:  # repeated within the batch: answer as the first was answered
             first = stored.get((request.author.id, request.client_id))
@@ -228,28 +242,44 @@ def _rooms_lock(room_ids: Iterable[int]) -> dict[int, int]:
 def _seq_take(counts: Mapping[int, int]) -> dict[int, int]:
     """Take `counts[room_id]` consecutive numbers in each room; return the first of each, for the rooms that exist."""
     current = _rooms_lock(counts)
-    if len(current) == 1:
-        [(room_id, seq)] = current.items()
-        Room.objects.filter(pk=room_id).update(seq=seq + counts[room_id])
-    elif current:  # one UPDATE for the batch's rooms, not one per room
-        new_seq = Case(*(When(pk=room_id, then=Value(seq + counts[room_id])) for room_id, seq in current.items()))
-        Room.objects.filter(pk__in=list(current)).update(seq=new_seq)
-    return {room_id: seq + 1 for room_id, seq in current.items()}
+    return _seq_advance(current, {room_id: count for room_id, count in counts.items() if room_id in current})
+
+
+def _seq_advance(current: Mapping[int, int], counts: Mapping[int, int]) -> dict[int, int]:
+    """
+    Take `counts[room_id]` consecutive numbers in each room already locked by _rooms_lock
+    (`current`: its seq); return the first of each.
+    """
+    if len(counts) == 1:
+        [(room_id, count)] = counts.items()
+        Room.objects.filter(pk=room_id).update(seq=current[room_id] + count)
+    elif counts:  # one UPDATE for the batch's rooms, not one per room
+        new_seq = Case(*(When(pk=room_id, then=Value(current[room_id] + count)) for room_id, count in counts.items()))
+        Room.objects.filter(pk__in=list(counts)).update(seq=new_seq)
+    return {room_id: current[room_id] + 1 for room_id in counts}
 
 
 @transaction.atomic
-def _insert(messages: list[Message]) -> list[dict | None]:
+def _insert(messages: list[Message], attachment_ids: list[tuple[int, ...]]) -> list[dict | ChatError]:
     """
-    Number and store the messages, publish them after commit, and return each
-    serialized (None for one whose room no longer exists).
+    Number and store the messages with their attachments, publish them after
+    commit, and return each serialized, or the ChatError that refused it
+    (NotMember: its room no longer exists; Invalid: an attachment it names
+    cannot be used, messaging.attachments.attachments_claim).
     One serializer for the whole batch: DRF builds a ModelSerializer's fields
     for every instance, which costs more than the rest of a send, so the batch
     is serialized once (many=True) and that data serves both push and ack.
     """
-    next_seq = _seq_take(Counter(message.room_id for message in messages))
+    current = _rooms_lock(message.room_id for message in messages)
+    in_rooms = [
+        (message, ids) for message, ids in zip(messages, attachment_ids, strict=True) if message.room_id in current
+    ]
+    refused, taken = attachments_claim(sends=in_rooms)
+    refusals: dict[int, ChatError] = {id(in_rooms[index][0]): error for index, error in refused.items()}
+    stored = [message for message, _ in in_rooms if id(message) not in refusals]
+    next_seq = _seq_advance(current, Counter(message.room_id for message in stored))
     first_messages_in = [room_id for room_id, seq in next_seq.items() if seq == 1]
     now = timezone.now()
-    stored = [message for message in messages if message.room_id in next_seq]
     for message in stored:
         message.seq = next_seq[message.room_id]
         next_seq[message.room_id] += 1
@@ -259,6 +289,7 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     else:  # MySQL returns no ids from a multi-row INSERT
         for message in stored:
             message.save(force_insert=True)
+    attachments_bind(messages=stored, taken=taken)
     search_index_update(messages=stored, created=True)
     MessageMention.objects.bulk_create(
         MessageMention(message=message, user_id=user_id, room_id=message.room_id)
@@ -270,7 +301,7 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     if first_messages_in:  # a direct room reaches its peer with its first message
         publish_on_commit(direct_reveal(room_ids=first_messages_in))
     by_message = {id(message): data for message, data in zip(stored, serialized, strict=True)}
-    return [by_message.get(id(message)) for message in messages]
+    return [by_message.get(id(message)) or refusals.get(id(message)) or NotMember() for message in messages]
 
 
 def _answer_after_conflict(request: SendRequest) -> SendResult | ChatError:
@@ -328,6 +359,8 @@ def message_edit(*, author: "User", room_id: int, message_id: int, body: str) ->
     [rendered] = _render([(room_id, body)])
     with transaction.atomic():
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
+        if not body and not message.attachments.all():
+            raise Invalid(fields={"body": ["Only a message with attachments may have an empty body."]})
         if message.body == body:
             return ChangeResult(message, MessageSerializer(message).data, changed=False)
         now = timezone.now()
@@ -364,6 +397,7 @@ def message_delete(
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
         message.deleted_at, message.seq = timezone.now(), _seq_advance(room_id, seq)
         message.save(update_fields=["deleted_at", "seq"])
+        attachments_delete_for_message(message=message)  # their files go after commit
         search_index_update(messages=[message])
         if as_staff or message.author_id != actor.id:
             moderation_record(

@@ -187,6 +187,16 @@ def _peers(*, user: "User", memberships: list[Membership]) -> dict[int, User]:
     return {other.room_id: other.user for other in others}
 
 
+def room_title_for(*, user: "User", room: Room) -> str:
+    """The room's name as `user` sees it: a direct room is named after the other person (as RoomSerializer names it)."""
+    if room.kind != Room.Kind.DIRECT:
+        return room.name
+    peer = Membership.objects.filter(room=room).exclude(user=user).select_related("user").first()
+    if peer is None:
+        return room.name
+    return getattr(peer.user, "display_name", "") or peer.user.username
+
+
 def _rooms_from(memberships: list[Membership], *, user: "User") -> list[Room]:
     last_ids = [m.last_message_id for m in memberships if m.last_message_id]
     last_messages = Message.objects.select_related("author", "reply_to__author").in_bulk(last_ids)
@@ -222,8 +232,8 @@ def room_get_for_member(*, user: "User", room_id: int) -> Room:
 
 
 def room_by_invite_code(*, invite_code: str) -> Room | None:
-    """The room behind an invite code, or None; for the invite page a signed-out visitor sees."""
-    return Room.objects.filter(invite_code=invite_code).first()
+    """The group room behind an invite code, or None; for the invite page a signed-out visitor sees."""
+    return Room.objects.filter(invite_code=invite_code, kind=Room.Kind.GROUP).first()
 
 
 def ban_list(*, user: "User", room_id: int) -> list[RoomBan]:

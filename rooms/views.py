@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import DISPLAY_NAME_MAX_LENGTH
 from accounts.serializers import UserSerializer
-from chatroom.exceptions import Forbidden, NotFound, NotMember
+from chatroom.exceptions import Conflict, Forbidden, NotFound, NotMember
 from chatroom.health import HEALTH_PATH
-from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH
+from messaging.serializers import BODY_MAX_LENGTH, CLIENT_ID_MAX_LENGTH, MAX_ATTACHMENTS
 from rooms.models import Membership
-from rooms.selectors import membership_get, room_by_invite_code
+from rooms.selectors import membership_get, room_by_invite_code, room_title_for
 from rooms.serializers import RoleSerializer, RoomInputSerializer
 from rooms.services import MANAGERS, REMOVABLE_BY, room_join
 
@@ -38,6 +38,8 @@ def _client_limits() -> dict:
         "roomDescriptionMaxLength": room_fields["description"].max_length,
         "avatarMaxBytes": settings.CHAT_AVATAR_MAX_BYTES,
         "displayNameMaxLength": DISPLAY_NAME_MAX_LENGTH,
+        "attachmentMaxBytes": settings.CHAT_ATTACHMENT_MAX_BYTES,
+        "attachmentsPerMessage": MAX_ATTACHMENTS,
     }
 
 
@@ -79,7 +81,9 @@ def room_page(request: HttpRequest, room_id: int) -> HttpResponse:
         membership = membership_get(user=request.user, room_id=room_id)
     except NotMember:
         raise Http404(_("No such room.")) from None
-    return _chat_page(request, room_id=membership.room_id, title=membership.room.name)
+    return _chat_page(
+        request, room_id=membership.room_id, title=room_title_for(user=request.user, room=membership.room)
+    )
 
 
 def join_page(request: HttpRequest, invite_code: str) -> HttpResponse:
@@ -104,7 +108,7 @@ def join_page(request: HttpRequest, invite_code: str) -> HttpResponse:
         return render(request, "rooms/join.html", context)
     try:
         room = room_join(user=request.user, invite_code=invite_code)
-    except NotFound:
+    except (NotFound, Conflict):  # Conflict: a direct room's code, which no link ever carries
         return render(request, "rooms/join.html", {"state": "unknown"}, status=404)
     except Forbidden:
         return render(request, "rooms/join.html", {"state": "banned"}, status=403)

@@ -261,3 +261,18 @@ def test_kicking_from_a_direct_room_in_the_admin_says_why(people, dm, moderator_
     )
     assert "Nobody can be removed from a direct conversation." in response.content.decode()
     assert Membership.objects.filter(room=dm, user=bob).exists()
+
+
+def test_the_page_of_a_direct_room_is_titled_by_the_other_person(api, people, client):
+    alice, bob, _, _ = people
+    room_id = open_dm(api, alice, bob.id).json()["id"]
+    client.force_login(alice)
+    assert "<title>bob" in client.get(f"/rooms/{room_id}/").content.decode()
+
+
+def test_an_invite_link_with_a_direct_rooms_code_is_unknown(people, dm, client):
+    _, _, carol, _ = people
+    assert client.get(f"/join/{dm.invite_code}/").status_code == 404  # signed out: no room named
+    client.force_login(carol)
+    assert client.get(f"/join/{dm.invite_code}/").status_code == 404
+    assert not dm.memberships.filter(user=carol).exists()
