@@ -242,10 +242,10 @@ def _rooms_lock(room_ids: Iterable[int]) -> dict[int, int]:
 def _seq_take(counts: Mapping[int, int]) -> dict[int, int]:
     """Take `counts[room_id]` consecutive numbers in each room; return the first of each, for the rooms that exist."""
     current = _rooms_lock(counts)
-    return _seq_advance(current, {room_id: count for room_id, count in counts.items() if room_id in current})
+    return _seq_take_locked(current, {room_id: count for room_id, count in counts.items() if room_id in current})
 
 
-def _seq_advance(current: Mapping[int, int], counts: Mapping[int, int]) -> dict[int, int]:
+def _seq_take_locked(current: Mapping[int, int], counts: Mapping[int, int]) -> dict[int, int]:
     """
     Take `counts[room_id]` consecutive numbers in each room already locked by _rooms_lock
     (`current`: its seq); return the first of each.
@@ -277,7 +277,7 @@ def _insert(messages: list[Message], attachment_ids: list[tuple[int, ...]]) -> l
     refused, taken = attachments_claim(sends=in_rooms)
     refusals: dict[int, ChatError] = {id(in_rooms[index][0]): error for index, error in refused.items()}
     stored = [message for message, _ in in_rooms if id(message) not in refusals]
-    next_seq = _seq_advance(current, Counter(message.room_id for message in stored))
+    next_seq = _seq_take_locked(current, Counter(message.room_id for message in stored))
     first_messages_in = [room_id for room_id, seq in next_seq.items() if seq == 1]
     now = timezone.now()
     for message in stored:
