@@ -5,6 +5,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -60,7 +61,7 @@ class AttachmentFileView(APIView):
     def get(self, request, attachment_id, name=None):
         attachment = attachment_for_download(user=request.user, attachment_id=attachment_id)
         if self.thumbnail and not attachment.thumbnail:
-            raise NotFound("This attachment has no thumbnail.")
+            raise NotFound(gettext_lazy("This attachment has no thumbnail."))
         return attachment_response(attachment, thumbnail=self.thumbnail)
 
 

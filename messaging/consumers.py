@@ -123,7 +123,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.user_id = user.id
         # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
-        self.language = getattr(user, "language", "") or language_from_scope(self.scope)
+        self.language = language_from_scope(self.scope, preferred=user.language)
         # A plain dict: DRF's ReturnDict keeps its serializer (and its fields) alive with the socket, ~6 KiB each.
         self.user_data = dict(UserSerializer(user).data)
         self.room_ids = set()

@@ -360,7 +360,7 @@ def message_edit(*, author: "User", room_id: int, message_id: int, body: str) ->
     with transaction.atomic():
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
         if not body and not message.attachments.all():
-            raise Invalid(fields={"body": ["Only a message with attachments may have an empty body."]})
+            raise Invalid(fields={"body": [gettext_lazy("Only a message with attachments may have an empty body.")]})
         if message.body == body:
             return ChangeResult(message, MessageSerializer(message).data, changed=False)
         now = timezone.now()
