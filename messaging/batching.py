@@ -11,9 +11,9 @@ import asyncio
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
+from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
 from chatroom.realtime.events import Event, publish_now, publishes_collected
 from messaging.services import SendRequest, SendResult, message_send_many
