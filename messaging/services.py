@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from accounts.serializers import UserSerializer
@@ -229,10 +228,25 @@ def _seq_take(counts: Mapping[int, int]) -> dict[int, int]:
     if len(current) == 1:
         [(room_id, seq)] = current.items()
         Room.objects.filter(pk=room_id).update(seq=seq + counts[room_id])
-    elif current:  # one UPDATE for the batch's rooms, not one per room
-        new_seq = Case(*(When(pk=room_id, then=Value(seq + counts[room_id])) for room_id, seq in current.items()))
-        Room.objects.filter(pk__in=list(current)).update(seq=new_seq)
+    elif current:
+        _seqs_set({room_id: seq + counts[room_id] for room_id, seq in current.items()})
     return {room_id: seq + 1 for room_id, seq in current.items()}
+
+
+def _seqs_set(seqs: Mapping[int, int]) -> None:
+    """
+    Set several rooms' seq in one UPDATE (a batch of sends spans many rooms). Plain
+    SQL: Django compiles an update() with a Case/When per room in time that grows
+    with the square of the rooms (profiled: more than the database's own work).
+    """
+    quote = connection.ops.quote_name
+    table, pk, seq = quote(Room._meta.db_table), quote(Room._meta.pk.column), quote(Room._meta.get_field("seq").column)
+    cases = " ".join(["WHEN %s THEN %s"] * len(seqs))
+    ids = ", ".join(["%s"] * len(seqs))
+    # Identifiers from the model and placeholders only; the values go as parameters.
+    sql = f"UPDATE {table} SET {seq} = CASE {pk} {cases} END WHERE {pk} IN ({ids})"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for pair in seqs.items() for value in pair] + list(seqs))
 
 
 @transaction.atomic
