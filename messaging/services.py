@@ -181,9 +181,13 @@ def _messages_by_client_id(requests: list[SendRequest]) -> dict[tuple[int, str],
     if not wanted:
         return {}
     # Repeats are rare: a plain look first, and the messages with what they show only for those found.
-    found = Message.objects.filter(
-        author_id__in={author for author, _ in wanted}, client_id__in={client_id for _, client_id in wanted}
-    ).order_by().values_list("id", "author_id", "client_id")
+    found = (
+        Message.objects.filter(
+            author_id__in={author for author, _ in wanted}, client_id__in={client_id for _, client_id in wanted}
+        )
+        .order_by()
+        .values_list("id", "author_id", "client_id")
+    )
     ids = [id_ for id_, author, client_id in found if (author, client_id) in wanted]
     if not ids:
         return {}
