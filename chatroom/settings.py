@@ -156,9 +156,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
 # a thread pool, so a stale connection must be noticed rather than trusted.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# django-prometheus's wrapper of the same backend: query, error and connection counters.
-DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends."
+# django-prometheus's wrapper of the same backend: query, error and connection counters
+# (for MySQL and SQLite, with its cursor wrapper class built once: chatroom.dbbackends).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.mysql": "chatroom.dbbackends.mysql",
+    "django.db.backends.sqlite3": "chatroom.dbbackends.sqlite3",
+}.get(
+    DATABASES["default"]["ENGINE"],
+    DATABASES["default"]["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends."),
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

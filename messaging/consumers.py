@@ -10,7 +10,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -19,6 +18,7 @@ from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from chatroom import metrics
+from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
 from chatroom.frame_validation import validate_frame
 from chatroom.i18n import language_from_scope
