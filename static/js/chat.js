@@ -3,6 +3,7 @@
 // state, the logic modules (chat/*.js) talk to the server, the views (chat/ui/*.js) show the store.
 // Data comes from the REST API; live updates from one WebSocket (docs/PROTOCOL.md).
 
+import { Uploads, xhrUpload } from './chat/attachments.js';
 import { createChanges } from './chat/changes.js';
 import { createCommands } from './chat/commands.js';
 import { createDirectPresence } from './chat/directs.js';
@@ -17,6 +18,7 @@ import { ChatSocket } from './chat/socket.js';
 import { ChatStore } from './chat/store.js';
 import { createSync } from './chat/sync.js';
 import { mountAccount } from './chat/ui/account.js';
+import { mountPreview } from './chat/ui/attachments.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
 import { mountKeyboard } from './chat/ui/keyboard.js';
@@ -30,6 +32,7 @@ import { mountSearch } from './chat/ui/search.js';
 import { mountRoomSettings } from './chat/ui/settings.js';
 import { mountStatus } from './chat/ui/status.js';
 import { mountTimeline } from './chat/ui/timeline.js';
+import { mountUploads } from './chat/ui/uploads.js';
 
 setLocale(document.documentElement.lang);
 const config = JSON.parse(document.getElementById('chat-config').textContent);
@@ -52,7 +55,19 @@ function pageStorage() {
 const store = new ChatStore({ me: config.user, roles: config.roles, visible: document.visibilityState === 'visible' });
 // Drafts and unsent messages of an earlier page come back before anything else happens.
 const local = new UserStorage(pageStorage(), config.user.id);
-const persistence = createPersistence({ store, local });
+// The composer's attachments upload at once, each with its progress (XMLHttpRequest: fetch has none).
+const uploads = new Uploads({
+  limits: config.limits,
+  start: (roomId, file, onProgress) => {
+    const body = new FormData();
+    body.append('file', file, file.name || 'image.png');
+    return xhrUpload({
+      createRequest: () => new XMLHttpRequest(), url: `${config.urls.api}rooms/${roomId}/attachments/`, body,
+      csrfToken: () => csrfTokenFrom(document.cookie), onProgress,
+    });
+  },
+});
+const persistence = createPersistence({ store, local, uploads });
 persistence.restore();
 const api = createApi(config.urls.api, {
   fetch: (...args) => fetch(...args),
@@ -113,7 +128,7 @@ const { scrollToBottom, jumpToMessage } = mountTimeline({
   },
 });
 mountComposer({
-  store, commands, limits: config.limits, scrollToBottom,
+  store, commands, limits: config.limits, scrollToBottom, uploads,
   finePointer: window.matchMedia('(pointer: fine)'),
   el: {
     composer: byId('composer'), input: byId('composer-input'), error: byId('composer-error'), typing: byId('typing'),
@@ -121,6 +136,8 @@ mountComposer({
     contextCancel: byId('composer-context-cancel'), mentionList: byId('mention-list'),
   },
 });
+mountUploads({ store, uploads, el: { composer: byId('composer'), input: byId('composer-input'), roomView: byId('room-view') } });
+mountPreview({ messageList: byId('message-list') });
 mountMembers({ store, commands, el: { memberList: byId('member-list'), confirmDialog: byId('confirm-dialog') } });
 mountRoomSettings({
   store, commands, limits: config.limits,
@@ -200,6 +217,9 @@ function guardUnsentWork() {
 store.on('pending', guardUnsentWork);
 store.on('draft', guardUnsentWork);
 store.on('edit', guardUnsentWork);
+uploads.on('uploads', ({ progress }) => {
+  if (!progress) guardUnsentWork();
+});
 guardUnsentWork();
 
 // Signing out forgets this person's drafts and unsent messages on this computer (once the page goes).

@@ -13,7 +13,9 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       return store.roomAdded(await api('rooms/', { method: 'POST', form }));
     },
 
-    async joinRoom(inviteCode) {
+    /** Join by an invite code, or by an invite link pasted whole. */
+    async joinRoom(codeOrLink) {
+      const inviteCode = inviteCodeFrom(codeOrLink);
       return store.roomAdded(await api('rooms/join/', { method: 'POST', json: { invite_code: inviteCode } }));
     },
 
@@ -82,12 +84,12 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       store.memberLeft(roomId, member.user, action === 'ban' ? 'banned' : 'kicked');
     },
 
-    /** Send `body`, as a reply to the room's reply target when there is one. */
-    sendMessage(roomId, body) {
+    /** Send `body` (and `attachments`, uploaded), as a reply to the room's reply target when there is one. */
+    sendMessage(roomId, body, { attachments = [] } = {}) {
       lastTyping = { roomId: null, at: 0 }; // typing again after a send is news
       const replyTo = store.replyTarget(roomId)?.id ?? null;
       store.setReply(roomId, null);
-      return outbox.send(roomId, body, { replyTo });
+      return outbox.send(roomId, body, { replyTo, attachments });
     },
 
     /** Save the edit under way in the room's composer; false when there is none. */
@@ -116,4 +118,16 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       if (transport.send(typingFrame(roomId))) lastTyping = { roomId, at };
     },
   };
+}
+
+/** The invite code in what was pasted: the code itself, or an invite link (…/join/<code>/). */
+export function inviteCodeFrom(text) {
+  const value = text.trim();
+  const match = value.match(/\/join\/([^/?#\s]+)\/?(?:[?#].*)?$/);
+  if (!match) return value;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }

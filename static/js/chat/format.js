@@ -1,6 +1,7 @@
 // The words and orderings the chat page shows, as pure functions of the state (no DOM). Words the
 // views show belong here, in one place, so that they can be translated.
 
+import { attachmentsSummary } from './attachments.js';
 import { daysBetween } from './dividers.js';
 import { gettext, interpolate, locale as pageLocale, ngettext } from './i18n.js';
 
@@ -28,7 +29,8 @@ export function roomPreview(room, me) {
   const last = room.last_message;
   if (!last) return room.description || gettext('No messages yet');
   const who = last.author.id === me.id ? gettext('You') : displayName(last.author);
-  return interpolate(gettext('%(who)s: %(text)s'), { who, text: last.body.replace(/\s+/g, ' ') }, true);
+  const text = last.body || attachmentsSummary(last.attachments); // a message of attachments alone
+  return interpolate(gettext('%(who)s: %(text)s'), { who, text: text.replace(/\s+/g, ' ') }, true);
 }
 
 export function typingText(users) {
@@ -98,6 +100,28 @@ export function dayLabel(date, now = new Date(), locale = pageLocale()) {
   return dayFormats.get(key).format(date);
 }
 
+const timeFormats = new Map();
+
+function cachedFormat(locale, name, options) {
+  const key = `${locale}|${name}`;
+  if (!timeFormats.has(key)) timeFormats.set(key, new Intl.DateTimeFormat(locale, options));
+  return timeFormats.get(key);
+}
+
+/** A time in full, with its date (a tooltip). */
+export function fullTimeText(date, locale = pageLocale()) {
+  return cachedFormat(locale, 'full', { dateStyle: 'full', timeStyle: 'medium' }).format(date);
+}
+
+/** A message's or a room's time, short: "14:05" today, "Yesterday 14:05", else the date and time. */
+export function shortTimeText(date, now = new Date(), locale = pageLocale()) {
+  const time = cachedFormat(locale, 'time', { hour: '2-digit', minute: '2-digit' }).format(date);
+  const days = daysBetween(date, now);
+  if (days === 0) return time;
+  if (days === 1) return interpolate(gettext('Yesterday %(time)s'), { time }, true);
+  return cachedFormat(locale, 'day', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(date);
+}
+
 /** The "New" line before the first unread message: what it shows, and what it is called. */
 export const UNREAD_LINE = { text: gettext('New'), label: gettext('New messages start here') };
 
@@ -153,7 +177,7 @@ function excerpt(text, max) {
 
 /** The notification for a room: `count` messages unseen so far, `last` the newest (which may mention `me`). */
 export function notificationText(roomName, count, last, me = null) {
-  const line = excerpt(last.body, NOTIFICATION_BODY_MAX);
+  const line = excerpt(last.body || attachmentsSummary(last.attachments), NOTIFICATION_BODY_MAX);
   if (count === 1) {
     const mentioned = me && (last.mentions || []).includes(me.id);
     const title = mentioned ? gettext('%(name)s mentioned you in %(room)s') : gettext('%(name)s in %(room)s');
@@ -235,7 +259,7 @@ export function editedTitle(iso, locale = pageLocale()) {
 /** A reply's quote of the message it answers ({id, author, excerpt} or {id, deleted}). */
 export function quoteText(quote) {
   if (quote.deleted) return { author: '', text: gettext('Deleted message'), label: gettext('Reply to a deleted message') };
-  const text = firstWords(quote.excerpt, 120);
+  const text = firstWords(quote.excerpt, 120) || gettext('📎 Attachments'); // a message of attachments alone has no words
   const label = interpolate(gettext('Reply to %(author)s: %(text)s. Show that message'), { author: displayName(quote.author), text }, true);
   return { author: displayName(quote.author), text, label };
 }

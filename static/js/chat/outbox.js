@@ -51,10 +51,13 @@ export function createOutbox({
     }
   }
 
-  /** A new message from the person (`replyTo`: the id of the message it answers); returns its pending item. */
-  function send(roomId, body, { replyTo = null } = {}) {
+  /**
+   * A new message from the person (`replyTo`: the id of the message it answers; `attachments`: the
+   * uploaded Attachments it carries, whose ids go with every try); returns its pending item.
+   */
+  function send(roomId, body, { replyTo = null, attachments = [] } = {}) {
     const item = {
-      client_id: newClientId(), room: roomId, body, reply_to: replyTo, status: 'waiting', error: null, connection: 0, at: now(),
+      client_id: newClientId(), room: roomId, body, reply_to: replyTo, attachments, status: 'waiting', error: null, connection: 0, at: now(),
     };
     store.pendingPut(item);
     transmit(item.client_id);

@@ -5,8 +5,9 @@
 // The server drops typing frames sent more often than this per user and room.
 export const TYPING_EVERY_MS = 1000;
 
-export const messageSendFrame = ({ room, body, client_id: clientId, reply_to: replyTo }) => ({
+export const messageSendFrame = ({ room, body, client_id: clientId, reply_to: replyTo, attachments }) => ({
   type: 'message.send', room, body, client_id: clientId, ...(replyTo ? { reply_to: replyTo } : {}),
+  ...(attachments?.length ? { attachments: attachments.map((attachment) => attachment.id) } : {}),
 });
 export const messageEditFrame = ({ room, message_id: messageId, body, client_id: clientId }) => ({
   type: 'message.edit', room, message_id: messageId, body, client_id: clientId,

@@ -8,6 +8,7 @@ import {
   displayName, EDITED, editedTitle, FAILED_SEND_ACTIONS, MESSAGE_ACTIONS, messageActionLabel, messageActionsLabel,
   pendingStatusText, quoteText, reactionText, YOU,
 } from '../format.js';
+import { attachmentList } from './attachments.js';
 import { h, linkify, messageHtml, timeElement, userAvatar } from './dom.js';
 
 const ICONS = {
@@ -94,6 +95,7 @@ export function messageItem(message, view) {
       message.edited_at ? h('time', { class: 'msg-edited', datetime: message.edited_at, title: editedTitle(message.edited_at) }, EDITED) : null),
     quote ? quoteItem(quote) : null,
     body,
+    attachmentList(message),
     reactionsItem(reactions, { me, members })));
 }
 
@@ -110,6 +112,7 @@ export function pendingItem(pending, { quote = null } = {}) {
     h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, YOU)),
     quote ? quoteItem(quote) : null,
     body,
+    attachmentList(pending),
     h('p', { class: 'msg-status', role: failed ? 'alert' : null }, pendingStatusText(pending),
       failed ? control('button', { type: 'button', class: 'button button--small msg-retry', dataset: { action: 'retry' } }, FAILED_SEND_ACTIONS.retry) : null,
       failed ? control('button', { type: 'button', class: 'button button--small button--ghost msg-discard', dataset: { action: 'discard' } }, FAILED_SEND_ACTIONS.discard) : null)));

@@ -47,7 +47,7 @@ export function mountSearch({ store, api, sync, jumpToMessage, roomHref, el }) {
       h('a', {
         class: 'search-result-link', href: roomHref(message.room), dataset: { roomId: message.room, messageId: message.id },
       },
-      avatar(personName(author), author.avatar, 'sm'),
+      avatar(personName(author), author.avatar, 'sm', author.id),
       h('span', { class: 'search-result-main' },
         h('span', { class: 'search-result-meta' },
           h('span', { class: 'search-result-author' }, personName(author)),
