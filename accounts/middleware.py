@@ -3,10 +3,10 @@
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.tickets import ticket_redeem
+from chatroom.db import database_sync_to_async
 
 
 class TicketAuthMiddleware:

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from browser_tests.steps import (
@@ -13,7 +14,9 @@ from browser_tests.steps import (
     send_many,
     sign_up,
     unique_name,
+    wait_online,
 )
+from browser_tests.test_accessibility import MODES, Audit
 
 
 def test_alice_messages_bob_from_his_card_and_bob_sees_it_arrive(open_page):
@@ -98,7 +101,18 @@ def test_search_finds_a_word_and_lands_on_the_message(open_page):
     expect(target).to_be_focused()
     expect(target).to_have_class(re.compile("is-flashing"))
     expect(page.locator("#search-panel")).to_be_hidden()
-    assert other_id != room_id
+
+    # The same box switches rooms: a room whose name matches comes first.
+    page.keyboard.press("Control+k")
+    box.fill("elsewh")
+    room_link = results.get_by_role("link", name=re.compile("^Elsewhere"))
+    expect(results.get_by_role("heading", name="Rooms")).to_be_visible()
+    expect(room_link).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(room_link).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#room-name")).to_have_text("Elsewhere")
+    expect(page).to_have_url(re.compile(f"/rooms/{other_id}/$"))
 
     # Nothing found says so; Ctrl+K comes back to the box with the words selected.
     page.keyboard.press("Control+k")
@@ -107,3 +121,68 @@ def test_search_finds_a_word_and_lands_on_the_message(open_page):
     expect(status).to_have_text("No messages match “zebra”.")
     page.keyboard.press("Escape")
     expect(page.locator("#search-panel")).to_be_hidden()
+
+
+@pytest.fixture(scope="module")
+def conversation(browser, live_server):
+    """Alice and Bob share "Crew" and a direct conversation with a message in it; Alice's signed-in state."""
+    names = {"alice": unique_name("alice"), "bob": unique_name("bob")}
+    contexts = [browser.new_context(base_url=live_server.url) for _ in names]
+    alice, bob = (context.new_page() for context in contexts)
+    sign_up(alice, names["alice"])
+    sign_up(bob, names["bob"])
+    create_room(alice, "Crew")
+    join_room(bob, invite_code(alice), "Crew")
+    send(bob, "the plan for friday")
+    room_id = alice.evaluate(
+        """async (userId) => {
+          const csrf = document.cookie.match(/csrftoken=([^;]+)/)[1];
+          const response = await fetch('/api/dms/', {method: 'POST', headers: {'Content-Type': 'application/json',
+            'X-CSRFToken': csrf}, body: JSON.stringify({user_id: userId})});
+          return (await response.json()).id;
+        }""",
+        bob.evaluate("JSON.parse(document.getElementById('chat-config').textContent).user.id"),
+    )
+    alice.goto(f"/rooms/{room_id}/")
+    send(alice, "about the plan: lunch?")
+    state = contexts[0].storage_state()
+    for context in contexts:
+        context.close()
+    return {"names": names, "room_id": room_id, "alice_state": state}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_direct_messages_cards_and_search_pass_the_audit(browser, live_server, conversation, mode):
+    audit = Audit(mode)
+    phone = MODES[mode]["viewport"]["width"] < 720
+    context = browser.new_context(base_url=live_server.url, storage_state=conversation["alice_state"], **MODES[mode])
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        page.goto("/rooms/")
+        wait_online(page)
+        expect(page.locator("#direct-list .room-item")).to_have_count(1)
+        audit(page, "the room list with direct messages")
+
+        page.goto(f"/rooms/{conversation['room_id']}/")
+        wait_online(page)
+        expect(page.locator("#room-name")).to_have_text(conversation["names"]["bob"])
+        audit(page, "a direct conversation")
+
+        bob = conversation["names"]["bob"]
+        if phone:
+            page.get_by_role("button", name=re.compile("^Members")).click()
+        page.get_by_role("complementary", name="Members").get_by_role("button", name=bob, exact=True).click()
+        card = page.get_by_role("dialog", name=bob)
+        expect(card).to_be_visible()
+        audit(page, "a person's card")
+        page.keyboard.press("Escape")
+        expect(card).to_be_hidden()
+
+        page.keyboard.press("Control+k")
+        page.get_by_role("searchbox", name="Search messages").fill("plan")
+        expect(page.locator("#search-status")).to_have_text("2 messages found")
+        audit(page, "search results")
+        audit.check()
+    finally:
+        context.close()

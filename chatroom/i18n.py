@@ -15,8 +15,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.cache import patch_cache_control
-from django.utils.translation import get_language_info
-from django.utils.translation.trans_real import get_supported_language_variant, parse_accept_lang_header
+from django.utils.translation import get_language_info, get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import etag
 from django.views.i18n import JavaScriptCatalog
 
@@ -66,11 +66,14 @@ class LanguageCatalog(JavaScriptCatalog):
 javascript_catalog = etag(_catalog_etag)(LanguageCatalog.as_view())
 
 
-def language_from_scope(scope: dict) -> str:
+def language_from_scope(scope: dict, preferred: str = "") -> str:
     """
-    The language of a WebSocket connection, as LocaleMiddleware would choose it for a request
-    with its headers: the django_language cookie, else Accept-Language, else LANGUAGE_CODE.
+    The language of a WebSocket connection: `preferred` (the user's saved language) when supported,
+    else as LocaleMiddleware would choose it for a request with the handshake's headers: the
+    django_language cookie, else Accept-Language, else LANGUAGE_CODE.
     """
+    if preferred in dict(settings.LANGUAGES):
+        return preferred
     headers = dict(scope.get("headers") or ())
     cookie = SimpleCookie()
     try:

@@ -14,6 +14,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from chatroom.redis_client import channel_layer_host, parse_sentinels
+from chatroom.storage_url import storages_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -155,9 +156,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.mysql":
 # a thread pool, so a stale connection must be noticed rather than trusted.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# django-prometheus's wrapper of the same backend: query, error and connection counters.
-DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
-    "django.db.backends.", "django_prometheus.db.backends."
+# django-prometheus's wrapper of the same backend: query, error and connection counters
+# (for MySQL and SQLite, with its cursor wrapper class built once: chatroom.dbbackends).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.mysql": "chatroom.dbbackends.mysql",
+    "django.db.backends.sqlite3": "chatroom.dbbackends.sqlite3",
+}.get(
+    DATABASES["default"]["ENGINE"],
+    DATABASES["default"]["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends."),
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -399,6 +405,14 @@ STORAGES["attachments"] = {
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": CHAT_ATTACHMENT_ROOT, "base_url": "/attachments-not-public/"},
 }
+# Several hosts: uploaded files (avatars, attachments) in an S3 bucket instead of local
+# directories, s3://KEY:SECRET@BUCKET?endpoint=...&region=... (chatroom/storage_url.py;
+# docs/deployment.md, "Files in S3"). Attachments are then handed out as presigned URLs
+# valid this many seconds, once the attachment view has checked access.
+CHAT_STORAGE_URL = env("CHAT_STORAGE_URL", default="")
+CHAT_ATTACHMENT_URL_SECONDS = env.int("CHAT_ATTACHMENT_URL_SECONDS", default=60)
+if CHAT_STORAGE_URL:
+    STORAGES.update(storages_from_url(CHAT_STORAGE_URL, attachment_url_seconds=CHAT_ATTACHMENT_URL_SECONDS))
 FILE_UPLOAD_PERMISSIONS = 0o644
 # Request bodies other than uploaded files (JSON, form fields): refused past this (chatroom.parsers).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

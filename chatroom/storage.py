@@ -65,3 +65,20 @@ _attachment_storage = AttachmentStorage()
 def attachment_storage() -> AttachmentStorage:
     """The FileField's storage callable (migrations record this name, not a backend)."""
     return _attachment_storage
+
+
+def attachment_signed_url(name: str, *, content_type: str, disposition: str, cache_control: str) -> str | None:
+    """
+    With attachments in S3 (CHAT_STORAGE_URL): a presigned URL of the stored file, short-lived
+    (CHAT_ATTACHMENT_URL_SECONDS), that makes the storage answer with these Content-Type,
+    Content-Disposition and Cache-Control whatever the object says. None for local files.
+    """
+    backend = storages["attachments"]
+    if not getattr(backend, "querystring_auth", False):
+        return None
+    parameters = {
+        "ResponseContentType": content_type,
+        "ResponseContentDisposition": disposition,
+        "ResponseCacheControl": cache_control,
+    }
+    return backend.url(name, parameters=parameters)

@@ -86,3 +86,14 @@ test('several direct messages make one notification that counts them', () => {
   });
   assert.equal(directNotificationText(1, message(9, 30, bob, { body: 'x'.repeat(300) })).body.length, 140);
 });
+
+test('a new name or picture of the peer renames the direct room', () => {
+  const store = makeStore();
+  store.roomListLoaded([direct(30, { ...bob, display_name: 'bob' })], 0);
+  const events = [];
+  store.on('room', (detail) => events.push(detail.roomId));
+  store.userUpdated({ ...bob, display_name: 'Robert', avatar: '/media/avatars/users/b.png' });
+  assert.equal(store.room(30).data.name, 'Robert');
+  assert.equal(store.room(30).data.peer.avatar, '/media/avatars/users/b.png');
+  assert.deepEqual(events, [30]);
+});

@@ -56,3 +56,18 @@ test('a deleted account is named in the reader\'s language, whatever the server 
   }
   assert.equal(displayName(deleted), 'Deleted user');
 });
+
+test('short times: today the time, yesterday said so, else the date', async () => {
+  const { shortTimeText } = await import('../static/js/chat/format.js');
+  const now = new Date(2026, 11, 3, 12);
+  assert.equal(shortTimeText(new Date(2026, 11, 3, 9, 5), now, 'en-GB'), '09:05');
+  assert.equal(shortTimeText(new Date(2026, 11, 2, 23, 10), now, 'en-GB'), 'Yesterday 23:10');
+  assert.equal(shortTimeText(new Date(2026, 10, 20, 9, 5), now, 'en-GB'), '20 Nov, 09:05');
+  assert.equal(shortTimeText(new Date(2026, 10, 20, 9, 5), now, 'zh-hans'), '11月20日 09:05');
+  globalThis.gettext = (text) => ({ 'Yesterday %(time)s': '昨天 %(time)s' })[text] ?? text;
+  try {
+    assert.equal(shortTimeText(new Date(2026, 11, 2, 23, 10), now, 'zh-hans'), '昨天 23:10');
+  } finally {
+    delete globalThis.gettext;
+  }
+});

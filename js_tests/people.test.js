@@ -110,7 +110,7 @@ test('user.updated about oneself updates `me`', () => {
 });
 
 test('the join dialog takes an invite link as well as a bare code', async () => {
-  const { inviteCodeFrom } = await import('../static/js/chat/ui/dialogs.js');
+  const { inviteCodeFrom } = await import('../static/js/chat/commands.js');
   assert.equal(inviteCodeFrom('  abc_DEF-123  '), 'abc_DEF-123');
   assert.equal(inviteCodeFrom('https://chat.example.com/join/abc_DEF-123/'), 'abc_DEF-123');
   assert.equal(inviteCodeFrom('http://127.0.0.1:8000/join/abc_DEF-123'), 'abc_DEF-123');

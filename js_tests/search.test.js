@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import {
-  createSearcher, excerpt, groupByRoom, highlightParts, matchRanges, queryWords,
+  createSearcher, excerpt, groupByRoom, highlightParts, matchingRooms, matchRanges, queryWords,
 } from '../static/js/chat/search.js';
 import { apiError, fakeApi, message } from './fakes.js';
 
@@ -73,4 +73,15 @@ test('a failed search says why and keeps the query', async () => {
   assert.equal(searcher.state.error, 'Ensure this field has no more than 200 characters.');
   assert.equal(searcher.state.query, 'x');
   assert.equal(searcher.state.loading, false);
+});
+
+test('rooms whose names hold every word are offered, a direct room by the person\'s names', () => {
+  const rooms = [
+    { id: 1, names: ['Team Rocket'] }, { id: 2, names: ['Rocket science'] }, { id: 3, names: ['Bob Builder', 'bob'] },
+  ];
+  assert.deepEqual(matchingRooms(rooms, 'rocket').map((r) => r.id), [1, 2]);
+  assert.deepEqual(matchingRooms(rooms, 'TEAM rock').map((r) => r.id), [1]);
+  assert.deepEqual(matchingRooms(rooms, 'bob').map((r) => r.id), [3]);
+  assert.deepEqual(matchingRooms(rooms, '  '), []);
+  assert.deepEqual(matchingRooms(rooms, 'o', 2).map((r) => r.id), [1, 2]);
 });

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from chatroom.exceptions import Invalid, NotFound, NotMember, RateLimited
 from chatroom.images import attachment_image_clean, file_delete_on_commit, looks_like_image
@@ -54,7 +55,7 @@ def upload_budget_spend(*, user: "User") -> None:
     """Count one upload against the user's limit, before its body is read; RateLimited when spent."""
     wait = upload_bucket().hit(user.id)
     if wait:
-        raise RateLimited(wait, "Too many uploads; slow down.")
+        raise RateLimited(wait, gettext_lazy("Too many uploads; slow down."))
 
 
 def attachment_name_clean(name: str | None) -> str:
@@ -161,7 +162,9 @@ def attachments_claim(*, sends: Sequence[tuple[Message, Sequence[int]]]) -> tupl
             or a.created_at <= fresh_after
             for a in found
         ):
-            refused[index] = Invalid(fields={"attachments": ["No such upload of yours in this room, or used already."]})
+            refused[index] = Invalid(
+                fields={"attachments": [gettext_lazy("No such upload of yours in this room, or used already.")]}
+            )
             continue
         for position, attachment in enumerate(found):
             del free[attachment.pk]  # used once: a later message of the batch that names it is refused
@@ -208,15 +211,15 @@ def attachment_for_download(*, user: "User", attachment_id: int) -> Attachment:
     """
     attachment = Attachment.objects.filter(pk=attachment_id).first()
     if attachment is None:
-        raise NotFound("No such attachment.")
+        raise NotFound(gettext_lazy("No such attachment."))
     if attachment.message_id is None:
         if attachment.uploader_id != user.id:
-            raise NotFound("No such attachment.")
+            raise NotFound(gettext_lazy("No such attachment."))
         return attachment
     try:
         membership_get(user=user, room_id=attachment.room_id)
     except NotMember:
-        raise NotFound("No such attachment.") from None
+        raise NotFound(gettext_lazy("No such attachment.")) from None
     return attachment
 
 

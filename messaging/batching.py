@@ -11,10 +11,10 @@ import asyncio
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
 from django.db import DatabaseError
 from django.utils.translation import gettext_lazy
 
+from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
 from chatroom.realtime.events import Event, publish_now, publishes_collected
 from messaging.services import SendRequest, SendResult, message_send_many

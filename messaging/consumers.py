@@ -10,7 +10,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.utils import translation
@@ -19,6 +18,7 @@ from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from chatroom import metrics
+from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
 from chatroom.frame_validation import validate_frame
 from chatroom.i18n import language_from_scope
@@ -123,7 +123,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.user_id = user.id
         # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
-        self.language = getattr(user, "language", "") or language_from_scope(self.scope)
+        self.language = language_from_scope(self.scope, preferred=user.language)
         # A plain dict: DRF's ReturnDict keeps its serializer (and its fields) alive with the socket, ~6 KiB each.
         self.user_data = dict(UserSerializer(user).data)
         self.room_ids = set()

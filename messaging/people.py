@@ -24,7 +24,7 @@ from chatroom.exceptions import Conflict, Invalid, NotFound
 from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
-from messaging.models import Message, MessageEdit
+from messaging.models import Attachment, Message, MessageEdit
 from messaging.search import search_index_update
 from messaging.services import _seq_take
 from rooms.models import Membership, Room
@@ -94,7 +94,8 @@ def _messages_erase(*, author: User, now) -> list[Event]:
     Delete every undeleted message of `author` as a deletion by its author does
     (messaging.services.message_delete): each takes its room's next change number
     under the room's lock and is pushed as `message.deleted`; and, this being an
-    erasure, its text and earlier versions go now rather than at the retention purge.
+    erasure, its text and earlier versions go now rather than at the retention purge;
+    its attachments go with it, as with any deletion.
     The caller's transaction holds the rooms' locks (taken here, ascending).
     """
     messages = list(Message.objects.filter(author=author, deleted_at__isnull=True).order_by("room_id", "id"))
@@ -114,6 +115,7 @@ def _messages_erase(*, author: User, now) -> list[Event]:
             erased.append(message)
     Message.objects.bulk_update(erased, ["seq", "deleted_at", "body", "html"], batch_size=500)
     MessageEdit.objects.filter(message__in=erased).delete()
+    Attachment.objects.filter(message__in=erased).delete()  # as a deletion does; files after commit (messaging.signals)
     search_index_update(messages=erased)
     return [to_room(m.room_id, protocol.message_deleted(room=m.room_id, message_id=m.id, seq=m.seq)) for m in erased]
 
@@ -123,11 +125,13 @@ def account_delete(*, user: User, password: str, erase_messages: bool = False) -
     Delete the user's account at their own request (PROTOCOL.md `DELETE me/`).
 
     The row stays, so that messages keep an author: renamed deleted-<id>, shown
-    as "Deleted user", no avatar, no password, inactive, out of every room. Its
+    as "Deleted user", no avatar, no password, inactive, out of every group room
+    (a direct room keeps its two people: the other one still has the conversation). Its
     tokens and tickets are refused from now on (tokens_valid_after), its sockets
     close with 4403, and it can never sign in again (moderation cannot
     reactivate it). With `erase_messages`, its messages become tombstones.
-    Refused while the user owns a room (RoomsOwned, 409).
+    Refused while the user owns a group room (RoomsOwned, 409); the direct rooms they
+    opened (and so own) are not rooms to hand over.
     """
     if not user.check_password(password):
         raise Invalid(fields={"password": [_("The password is not correct.")]})
@@ -137,11 +141,11 @@ def account_delete(*, user: User, password: str, erase_messages: bool = False) -
         user = User.objects.select_for_update().filter(pk=user.pk, deleted_at__isnull=True).first()
         if user is None:
             raise NotFound(_("No such account."))
-        owned = list(Room.objects.filter(owner=user).order_by("name", "id").values("id", "name"))
+        owned = list(Room.objects.filter(owner=user, kind=Room.Kind.GROUP).order_by("name", "id").values("id", "name"))
         if owned:
             raise RoomsOwned(owned)
         now = timezone.now()
-        member_of = list(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+        member_of = dict(Membership.objects.filter(user=user).values_list("room_id", "room__kind"))
         written_in = Message.objects.filter(author=user, deleted_at__isnull=True).values_list("room_id", flat=True)
         lock_ids = set(member_of) | (set(written_in) if erase_messages else set())
         # Every room touched, in one statement, ascending: the order every writer of seq locks in.
@@ -160,12 +164,16 @@ def account_delete(*, user: User, password: str, erase_messages: bool = False) -
         user.groups.clear()
         user.user_permissions.clear()
         file_delete_on_commit(avatar)
+        # Uploads never sent go now (files after commit, messaging.signals); those in messages stay with them.
+        Attachment.objects.filter(uploader=user, message__isnull=True).delete()
 
-        # Their messages now read "Deleted user" on every open page; then they leave each room.
+        # Their messages now read "Deleted user" on every open page; then they leave each group room.
         user_data = UserSerializer(user).data
-        Membership.objects.filter(user=user).delete()
-        for room_id in sorted(member_of):
+        Membership.objects.filter(user=user, room__kind=Room.Kind.GROUP).delete()
+        for room_id, kind in sorted(member_of.items()):
             events.append(to_room(room_id, protocol.user_updated(user=user_data)))
+            if kind == Room.Kind.DIRECT:
+                continue
             events.append(
                 to_room(
                     room_id, protocol.member_left(room=room_id, user=user_data, reason="left"), exclude_user=user.id

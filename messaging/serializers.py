@@ -169,7 +169,7 @@ class MessageSendSerializer(serializers.Serializer):
 
     def validate_attachments(self, value: list[int]) -> list[int]:
         if len(set(value)) != len(value):
-            raise serializers.ValidationError("An attachment is listed twice.")
+            raise serializers.ValidationError(_("An attachment is listed twice."))
         return value
 
     def validate(self, attrs: dict) -> dict:

@@ -118,13 +118,13 @@ class Stack:
         if result.returncode:
             raise RuntimeError(f"scripts/release.sh failed:\n{log.read_text()[-3000:]}")
 
-    def start_worker(self, index: int, port: int) -> Server:
-        """scripts/start-web.sh on `port`, as a production web worker; returns once it listens."""
+    def start_worker(self, index: int, port: int, **env: str) -> Server:
+        """scripts/start-web.sh on `port`, a production web worker with `env` on top; returns once it listens."""
         worker = Server(
             [str(REPO / "scripts" / "start-web.sh")],
             port=port,
             log=self.log(f"web{index + 1}"),
-            env=dict(self.env, DAPHNE_BIND=HOST, DAPHNE_PORT=str(port)),
+            env=dict(self.env, DAPHNE_BIND=HOST, DAPHNE_PORT=str(port), **env),
         )
         self.servers.append(worker)
         self.worker_ports.append(port)

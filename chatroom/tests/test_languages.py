@@ -200,6 +200,9 @@ def test_language_from_scope():
     assert language_from_scope(scope(("cookie", cookie), ("accept-language", "zh-CN"))) == "en"
     assert language_from_scope(scope(("cookie", f"{COOKIE}=xx"), ("accept-language", "zh"))) == "zh-hans"
     assert language_from_scope(scope(("cookie", '"broken'), ("accept-language", "de"))) == "en"
+    # The user's saved language first, when it is one of ours.
+    assert language_from_scope(scope(("accept-language", "en")), preferred="zh-hans") == "zh-hans"
+    assert language_from_scope(scope(("accept-language", "zh")), preferred="klingon") == "zh-hans"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -223,3 +226,30 @@ async def test_error_frames_speak_the_sockets_language(make_user):
     assert frame["code"] == "not_member"
     assert frame["detail"] == "未找到。"
     await ws.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_error_frames_speak_the_users_saved_language(make_user):
+    from channels.db import database_sync_to_async
+
+    from chatroom.asgi import application
+
+    alice = await database_sync_to_async(make_user)("alice", language="zh-hans")
+    ticket = await database_sync_to_async(ticket_issue)(user=alice)
+    headers = [HOST, ORIGIN, (b"accept-language", b"en-US,en;q=0.9")]
+    ws = WebsocketCommunicator(application, f"/ws/chat/?ticket={ticket}", headers=headers)
+    assert (await ws.connect())[0]
+    assert (await ws.receive_json_from())["type"] == "hello"
+    await ws.send_to(text_data="[1]")
+    assert (await ws.receive_json_from(timeout=2))["detail"] == "帧必须是 JSON 对象。"
+    await ws.disconnect()
+
+
+def test_the_not_found_page_speaks_the_language_too(client, make_user, settings):
+    settings.DEBUG = False
+    client.force_login(make_user("alice"))
+    response = client.get("/rooms/987654/", **ZH)
+    assert response.status_code == 404
+    assert html_lang(response) == "zh-hans"
+    assert "<title>找不到页面 · 聊天室</title>" in response.content.decode()
+    assert 'class="language-switch"' in response.content.decode()

@@ -442,3 +442,14 @@ def test_housekeeping_purges_unused_uploads(api, room, attachment_root, django_c
         and "0 unused uploads deleted (uploaded over 24 hours" in out.getvalue()
     )
     assert len(stored_names(attachment_root)) == 1
+
+
+def test_pushed_messages_carry_attachments_as_the_protocol_types_them(
+    api, room, member, published, django_capture_on_commit_callbacks
+):
+    client = api.as_user(member)
+    ids = [post_file(client, room, content, name).json()["id"] for content, name in ((png(), "a.png"), (b"x", "b.txt"))]
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = client.post(messages_url(room), {"body": "", "attachments": ids}, format="json").json()
+    [frame] = [f for f in published.frames(f"room.{room.id}") if f["type"] == "message.new"]
+    assert frame["message"] == sent  # and the `published` fixture checks it against chatroom.realtime.protocol

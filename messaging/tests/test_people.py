@@ -16,7 +16,7 @@ from chatroom.realtime.protocol import CLOSE_DEACTIVATED
 from chatroom.testing.factories import PASSWORD, MembershipFactory, MessageFactory, RoomFactory, UserFactory
 from chatroom.testing.live import receive_close, receive_until
 from conftest import ws_connect
-from messaging.models import Message, MessageEdit
+from messaging.models import Attachment, Message, MessageEdit
 from moderation.services import user_reactivate
 from rooms.models import Membership, Room
 
@@ -29,6 +29,12 @@ def png(colour="red") -> io.BytesIO:
     buffer.seek(0)
     buffer.name = "a.png"
     return buffer
+
+
+def png_file(name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, png().getvalue(), content_type="image/png")
 
 
 def room_with(*users) -> Room:
@@ -73,6 +79,8 @@ def test_patch_me_sets_a_trimmed_display_name(api, make_user, published, django_
         ("   ", False),
         ("a" * 64, True),
         ("a" * 65, False),
+        ("  " + "a" * 64 + "  ", True),  # measured after trimming
+        ("a" * 5000, False),
         ("👩‍👩‍👧 family", True),  # zero-width joiners make emoji
         ("two\nlines", False),
         ("tab\there", False),
@@ -313,3 +321,72 @@ async def test_deleting_an_account_closes_its_sockets_with_4403():
     left = await receive_until(alice_ws, "member.left")
     assert left["room"] == room.id and left["user"]["id"] == bob.id
     await alice_ws.disconnect()
+
+
+# --- Deleting an account: direct rooms and uploads -------------------------------------
+
+
+def test_direct_rooms_one_opened_do_not_block_deletion_and_keep_the_conversation(api, make_user):
+    alice, bob = make_user("alice"), make_user("bob")
+    room_with(bob, alice)  # they share a room; bob owns it, so alice may go
+    opened = api.as_user(alice).post("/api/dms/", {"user_id": bob.id}, format="json")
+    assert opened.status_code in (200, 201), opened.json()
+    direct_id = opened.json()["id"]
+    api.as_user(alice).post(f"/api/rooms/{direct_id}/messages/", {"body": "psst"}, format="json")
+
+    assert delete_me(api.as_user(alice)).status_code == 204
+
+    direct = api.as_user(bob).get(f"/api/rooms/{direct_id}/").json()
+    assert direct["kind"] == "direct" and direct["peer"]["display_name"] == "Deleted user"
+    [psst] = api.as_user(bob).get(f"/api/rooms/{direct_id}/messages/").json()["results"]
+    assert psst["author"]["display_name"] == "Deleted user"
+
+
+def test_unsent_uploads_go_and_sent_ones_stay_unless_erased(api, make_user, settings, tmp_path):
+    settings.CHAT_UPLOAD_BURST = 1000
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    alice, bob = make_user("alice"), make_user("bob")
+    room = room_with(alice, bob)
+    client = api.as_user(bob)
+
+    def upload(name):
+        answer = client.post(f"/api/rooms/{room.id}/attachments/", {"file": png_file(name)}, format="multipart")
+        assert answer.status_code == 201, answer.json()
+        return answer.json()["id"]
+
+    sent, unsent = upload("sent.png"), upload("unsent.png")
+    assert Attachment.objects.get(pk=unsent).message_id is None
+    sent_answer = client.post(f"/api/rooms/{room.id}/messages/", {"body": "look", "attachments": [sent]}, format="json")
+    assert sent_answer.status_code == 201, sent_answer.json()
+    files_before = {path for path in tmp_path.rglob("*") if path.is_file()}
+
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert delete_me(client).status_code == 204
+
+    assert set(Attachment.objects.values_list("id", flat=True)) == {sent}
+    files_after = {path for path in tmp_path.rglob("*") if path.is_file()}
+    assert files_after < files_before and files_after  # the unsent upload's files went, the sent one's stayed
+
+
+def test_erasing_takes_the_attachments_of_the_messages_with_them(api, make_user, settings, tmp_path):
+    settings.CHAT_UPLOAD_BURST = 1000
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "attachments": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    alice, bob = make_user("alice"), make_user("bob")
+    room = room_with(alice, bob)
+    client = api.as_user(bob)
+    upload = client.post(f"/api/rooms/{room.id}/attachments/", {"file": png_file("a.png")}, format="multipart")
+    client.post(f"/api/rooms/{room.id}/messages/", {"body": "", "attachments": [upload.json()["id"]]}, format="json")
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert delete_me(client, erase_messages=True).status_code == 204
+    assert not Attachment.objects.exists()
+    assert not [path for path in tmp_path.rglob("*") if path.is_file()]

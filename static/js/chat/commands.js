@@ -13,7 +13,9 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       return store.roomAdded(await api('rooms/', { method: 'POST', form }));
     },
 
-    async joinRoom(inviteCode) {
+    /** Join by an invite code, or by an invite link pasted whole. */
+    async joinRoom(codeOrLink) {
+      const inviteCode = inviteCodeFrom(codeOrLink);
       return store.roomAdded(await api('rooms/join/', { method: 'POST', json: { invite_code: inviteCode } }));
     },
 
@@ -116,4 +118,16 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       if (transport.send(typingFrame(roomId))) lastTyping = { roomId, at };
     },
   };
+}
+
+/** The invite code in what was pasted: the code itself, or an invite link (…/join/<code>/). */
+export function inviteCodeFrom(text) {
+  const value = text.trim();
+  const match = value.match(/\/join\/([^/?#\s]+)\/?(?:[?#].*)?$/);
+  if (!match) return value;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }

@@ -100,6 +100,28 @@ export function dayLabel(date, now = new Date(), locale = pageLocale()) {
   return dayFormats.get(key).format(date);
 }
 
+const timeFormats = new Map();
+
+function cachedFormat(locale, name, options) {
+  const key = `${locale}|${name}`;
+  if (!timeFormats.has(key)) timeFormats.set(key, new Intl.DateTimeFormat(locale, options));
+  return timeFormats.get(key);
+}
+
+/** A time in full, with its date (a tooltip). */
+export function fullTimeText(date, locale = pageLocale()) {
+  return cachedFormat(locale, 'full', { dateStyle: 'full', timeStyle: 'medium' }).format(date);
+}
+
+/** A message's or a room's time, short: "14:05" today, "Yesterday 14:05", else the date and time. */
+export function shortTimeText(date, now = new Date(), locale = pageLocale()) {
+  const time = cachedFormat(locale, 'time', { hour: '2-digit', minute: '2-digit' }).format(date);
+  const days = daysBetween(date, now);
+  if (days === 0) return time;
+  if (days === 1) return interpolate(gettext('Yesterday %(time)s'), { time }, true);
+  return cachedFormat(locale, 'day', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }).format(date);
+}
+
 /** The "New" line before the first unread message: what it shows, and what it is called. */
 export const UNREAD_LINE = { text: gettext('New'), label: gettext('New messages start here') };
 

@@ -1,6 +1,7 @@
 // Search (GET search/?q=, protocol version 2): the words of a query as the server takes them, the
 // parts of a text that match them (for <mark>), a short excerpt around the first match, results
-// grouped by room, and a searcher that pages through results and ignores answers to old queries.
+// grouped by room, a searcher that pages through results and ignores answers to old queries, and
+// the rooms whose names match (the same box switches rooms).
 // No DOM here (js_tests/search.test.js); ui/search.js shows it.
 
 export const QUERY_MAX_LENGTH = 200; // the server's limit on `q`
@@ -59,6 +60,20 @@ export function excerpt(text, words, length = EXCERPT_LENGTH) {
   const start = first ? Math.max(0, Math.min(first[0] - Math.floor(length / 3), flat.length - length)) : 0;
   const end = start + length;
   return `${start > 0 ? '…' : ''}${flat.slice(start, end).trim()}${end < flat.length ? '…' : ''}`;
+}
+
+/**
+ * The rooms whose name (a direct room's: the person's display name or username) contains every word
+ * of `q`, case-insensitively, at most `max`, in the order given: the search box also switches rooms.
+ * `rooms`: [{id, names: [string]}], the first name being the one shown.
+ */
+export function matchingRooms(rooms, q, max = 5) {
+  const words = queryWords(q).map((word) => word.toLowerCase());
+  if (!words.length) return [];
+  return rooms.filter(({ names }) => {
+    const haystack = names.join('\n').toLowerCase();
+    return words.every((word) => haystack.includes(word));
+  }).slice(0, max);
 }
 
 /** Results (newest first) grouped by room, the rooms in the order of their newest result: [{roomId, messages}]. */

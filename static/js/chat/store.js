@@ -862,6 +862,11 @@ export class ChatStore extends Emitter {
         room.members.set(user.id, { ...member, user: fresh(member.user) });
         touched = true;
       }
+      if (room.data.peer?.id === user.id) { // a direct room is named after its peer
+        room.data.peer = fresh(room.data.peer);
+        room.data.name = room.data.peer.display_name || room.data.peer.username;
+        touched = true;
+      }
       if (touched) roomIds.push(room.id);
     }
     this.emit('user', { user, roomIds });

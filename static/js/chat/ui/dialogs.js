@@ -67,7 +67,7 @@ export function mountDialogs({ store, commands, limits, el }) {
     store.openRoom(room.id);
   });
   onSubmit(el.joinForm, async (form) => {
-    const room = await commands.joinRoom(inviteCodeFrom(form.elements.invite_code.value));
+    const room = await commands.joinRoom(form.elements.invite_code.value);
     store.openRoom(room.id);
     store.toast(interpolate(gettext('You joined %(room)s.'), { room: room.data.name }, true));
   });
@@ -80,16 +80,4 @@ export function mountDialogs({ store, commands, limits, el }) {
     clearProfileAvatar();
     store.toast(PEOPLE.nameSaved);
   });
-}
-
-/** The invite code in what was pasted: the code itself, or an invite link (…/join/<code>/). */
-export function inviteCodeFrom(text) {
-  const value = text.trim();
-  const match = value.match(/\/join\/([^/?#\s]+)\/?(?:[?#].*)?$/);
-  if (!match) return value;
-  try {
-    return decodeURIComponent(match[1]);
-  } catch {
-    return match[1];
-  }
 }

@@ -2,7 +2,7 @@
 // does is a message's `html`, which the server rendered and sanitised, and which messageHtml()
 // rebuilds element by element from an allowlist (never innerHTML into the page).
 
-import { avatarColour, displayName, initials } from '../format.js';
+import { avatarColour, displayName, fullTimeText, initials, shortTimeText } from '../format.js';
 
 /** Create an element: props set attributes (class, dataset, text, on<event>), children are nodes or strings. */
 export function h(tag, props = {}, ...children) {
@@ -67,18 +67,14 @@ export function linkify(text) {
   return fragment;
 }
 
-// In the page's language (<html lang>, which the switcher sets) and the reader's own time zone.
-const pageLocale = document.documentElement.lang || undefined;
-const timeFormat = new Intl.DateTimeFormat(pageLocale, { hour: '2-digit', minute: '2-digit' });
-const dayTimeFormat = new Intl.DateTimeFormat(pageLocale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-const fullFormat = new Intl.DateTimeFormat(pageLocale, { dateStyle: 'full', timeStyle: 'medium' });
 
-/** A <time> in the reader's time zone: the time today, else the day and time; the full date on hover. */
+/**
+ * A <time> in the page's language (<html lang>, given to i18n.js by chat.js) and the reader's own
+ * time zone: the time today, "Yesterday" and the time, else the day and time; the full date on hover.
+ */
 export function timeElement(iso, className = 'time') {
   const date = new Date(iso);
-  const today = new Date().toDateString() === date.toDateString();
-  return h('time', { class: className, datetime: iso, title: fullFormat.format(date) },
-    (today ? timeFormat : dayTimeFormat).format(date));
+  return h('time', { class: className, datetime: iso, title: fullTimeText(date) }, shortTimeText(date));
 }
 
 // What a message's `html` may hold (PROTOCOL.md version 2, Decisions: the server's nh3 allowlist).

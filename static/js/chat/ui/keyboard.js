@@ -2,7 +2,8 @@
 // settings) and gives the focus back to its toggle; a toggle that opens a panel puts the focus in
 // it; Alt+↑ / Alt+↓ open the previous or next room of the list; "?" opens the list of shortcuts.
 // Dialogs close on Escape by themselves (<dialog>), and the browser gives the focus back to
-// what had it when they opened.
+// what had it when they opened; when that element was drawn again meanwhile (a message updated
+// while the dialog was open), the focus goes to its replacement instead of getting lost.
 
 function isTextField(target) {
   return target instanceof HTMLElement && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
@@ -10,7 +11,40 @@ function isTextField(target) {
 
 const inDialog = (target) => Boolean(target.closest?.('dialog, [popover]'));
 
+/** Where an element is, so that a redrawn copy can be found: its id, or its message and action. */
+function placeOf(element) {
+  return { element, id: element.id, entry: element.closest('[data-id]')?.dataset.id, action: element.dataset?.action };
+}
+
+function find(place) {
+  if (place.element.isConnected) return place.element;
+  if (place.id) return document.getElementById(place.id);
+  if (!place.entry) return null;
+  const entry = document.querySelector(`#message-list > [data-id="${CSS.escape(place.entry)}"]`);
+  return (place.action && entry?.querySelector(`[data-action="${CSS.escape(place.action)}"]`)) || entry;
+}
+
+/** Give the focus back after a dialog closes, should the browser's own return have found nothing. */
+function returnFocusFromDialogs() {
+  const openers = new WeakMap();
+  document.addEventListener('focusin', (event) => {
+    const dialog = event.target.closest?.('dialog');
+    const from = event.relatedTarget;
+    if (dialog && from instanceof HTMLElement && !dialog.contains(from) && !openers.has(dialog)) openers.set(dialog, placeOf(from));
+  }, true);
+  document.addEventListener('close', (event) => {
+    const dialog = event.target;
+    if (!(dialog instanceof HTMLDialogElement)) return;
+    const place = openers.get(dialog);
+    openers.delete(dialog);
+    if (!place || (document.activeElement && document.activeElement !== document.body)) return;
+    find(place)?.focus({ preventScroll: true });
+  }, true);
+}
+
 export function mountKeyboard({ store, el }) {
+  returnFocusFromDialogs();
+
   const { panels, toggles, closePanelButtons, roomList, shortcutsButton, composerInput } = el;
 
   /** Close the open panel; the focus goes to the toggle that opens it (when it can take it). */

@@ -15,6 +15,14 @@ export function mountEmojiPicker({ el }) {
   const { picker, search, grid, empty } = el;
   let onPick = null;
   let opener = null;
+  let openerPlace = null; // {id, action} of the opener: its entry may be drawn again while the picker is open
+
+  /** The opener's replacement, when its message was drawn again meanwhile (an ack, a reaction of someone). */
+  function redrawnOpener() {
+    if (!opener || !openerPlace?.id) return null;
+    const entry = document.querySelector(`[data-id="${CSS.escape(openerPlace.id)}"]`);
+    return entry?.querySelector(`[data-action="${CSS.escape(openerPlace.action || '')}"]`) || entry;
+  }
 
   picker.setAttribute('aria-label', EMOJI_PICKER.title);
   search.placeholder = EMOJI_PICKER.search;
@@ -96,14 +104,16 @@ export function mountEmojiPicker({ el }) {
   picker.addEventListener('toggle', (event) => {
     if (event.newState !== 'closed') return;
     onPick = null;
-    if (opener?.isConnected) opener.focus({ preventScroll: true });
+    (opener?.isConnected ? opener : redrawnOpener())?.focus({ preventScroll: true });
     opener = null;
+    openerPlace = null;
   });
 
   return {
     /** Open by `anchor` (the button pressed); `callback(emoji)` when one is picked. */
     open(anchor, callback) {
       opener = anchor;
+      openerPlace = { id: anchor.closest('[data-id]')?.dataset.id, action: anchor.dataset.action };
       onPick = callback;
       search.value = '';
       render();

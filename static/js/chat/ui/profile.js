@@ -26,7 +26,7 @@ export function mountProfileCard({ store, commands, el }) {
     card.replaceChildren(
       h('div', { class: 'profile-card-head' },
         h('span', { class: 'profile-card-avatar' },
-          avatar(name, user.avatar, 'lg'),
+          avatar(name, user.avatar, 'lg', user.id),
           online === null ? null : h('span', { class: `presence${online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
         h('div', { class: 'profile-card-names' },
           h('h2', { class: 'profile-card-name', id: 'profile-card-name' }, name),

@@ -6,7 +6,8 @@ import { avatar } from './dom.js';
 export function mountRoomFrame({ store, el, wideScreen }) {
   function renderHeader(room) {
     const picture = room.data.kind === 'direct' ? room.data.peer?.avatar : room.data.avatar; // a person's, for a direct room
-    el.roomAvatar.replaceChildren(avatar(room.data.name, picture || null, 'lg'));
+    const colour = room.data.kind === 'direct' ? room.data.peer?.id ?? room.data.name : room.data.name;
+    el.roomAvatar.replaceChildren(avatar(room.data.name, picture || null, 'lg', colour));
     el.roomName.textContent = room.data.name;
     el.roomDescription.textContent = room.data.description;
     el.roomDescription.hidden = !room.data.description;

@@ -26,7 +26,7 @@ function mentionsBadge(count) {
 function peerAvatar(room, online) {
   const name = personName(room.peer) || room.name;
   return h('span', { class: 'member-avatar' },
-    avatar(name, room.peer?.avatar || null),
+    avatar(name, room.peer?.avatar || null, 'md', room.peer?.id ?? name),
     online === null ? null : h('span', { class: `presence${online ? ' is-online' : ''}`, 'aria-hidden': 'true' }));
 }
 

@@ -1,12 +1,13 @@
 // The search box in the top bar and its results (chat/search.js does the work). Ctrl+K (⌘K) or "/"
-// focuses it, except while typing in a field. Results are links grouped by room, the matching words
+// focuses it, except while typing in a field. First the rooms whose names match (to switch to
+// one), then the messages: links grouped by room, the matching words
 // in <mark> (text nodes only: a body never becomes markup); ↓ from the box goes into them, ↑ ↓ move,
 // Escape goes back to the box and then closes. Choosing one opens its room at that message, with
 // the messages around it (history around=). A polite live region says how many were found.
 
 import { gettext, interpolate, ngettext } from '../i18n.js';
 import { personName } from '../directs.js';
-import { createSearcher, excerpt, groupByRoom, highlightParts, QUERY_MAX_LENGTH } from '../search.js';
+import { createSearcher, excerpt, groupByRoom, highlightParts, matchingRooms, QUERY_MAX_LENGTH } from '../search.js';
 import { avatar, h, timeElement } from './dom.js';
 
 const TYPING_PAUSE_MS = 250; // search as one types, once they pause
@@ -46,12 +47,31 @@ export function mountSearch({ store, api, sync, jumpToMessage, roomHref, el }) {
       h('a', {
         class: 'search-result-link', href: roomHref(message.room), dataset: { roomId: message.room, messageId: message.id },
       },
-      avatar(personName(author), author.avatar, 'sm'),
+      avatar(personName(author), author.avatar, 'sm', author.id),
       h('span', { class: 'search-result-main' },
         h('span', { class: 'search-result-meta' },
           h('span', { class: 'search-result-author' }, personName(author)),
           timeElement(message.created_at, 'search-result-time')),
         h('span', { class: 'search-result-text' }, highlighted(excerpt(message.body, words), words)))));
+  }
+
+  /** The rooms whose names match, to switch to: a group of links above the messages. */
+  function roomMatches(state) {
+    const rooms = store.orderedRooms().map((room) => ({
+      id: room.id,
+      data: room.data,
+      names: room.data.kind === 'direct' ? [personName(room.data.peer) || room.data.name, room.data.peer?.username || ''] : [room.data.name],
+    }));
+    const found = matchingRooms(rooms, state.query);
+    if (!found.length) return null;
+    return h('section', { class: 'search-group search-group--rooms', 'aria-labelledby': 'search-rooms-heading' },
+      h('h3', { class: 'search-group-name', id: 'search-rooms-heading' }, gettext('Rooms')),
+      h('ul', { class: 'search-group-results' }, found.map((room) => h('li', { class: 'search-result' },
+        h('a', { class: 'search-result-link search-room-link', href: roomHref(room.id), dataset: { roomId: room.id } },
+          avatar(room.names[0], (room.data.kind === 'direct' ? room.data.peer?.avatar : room.data.avatar) || null, 'sm'),
+          h('span', { class: 'search-result-main' },
+            h('span', { class: 'search-result-author' }, highlighted(room.names[0], state.words)),
+            room.data.kind === 'direct' ? h('span', { class: 'search-result-time' }, gettext('Direct message')) : null))))));
   }
 
   function render(state) {
@@ -68,7 +88,8 @@ export function mountSearch({ store, api, sync, jumpToMessage, roomHref, el }) {
         : interpolate(ngettext('%(count)s message found', '%(count)s messages found', count), { count }, true);
     }
     const focusedId = document.activeElement?.closest?.('.search-result-link')?.dataset.messageId;
-    results.replaceChildren(...groupByRoom(state.results).map(({ roomId, messages }) => {
+    const rooms = roomMatches(state);
+    results.replaceChildren(...(rooms ? [rooms] : []), ...groupByRoom(state.results).map(({ roomId, messages }) => {
       const headingId = `search-room-${roomId}`;
       return h('section', { class: 'search-group', 'aria-labelledby': headingId },
         h('h3', { class: 'search-group-name', id: headingId }, roomLabel(roomId)),
@@ -145,6 +166,11 @@ export function mountSearch({ store, api, sync, jumpToMessage, roomHref, el }) {
     const link = event.target.closest('.search-result-link');
     if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     event.preventDefault();
+    if (!link.dataset.messageId) {
+      close({ clear: true });
+      store.openRoom(Number(link.dataset.roomId));
+      return;
+    }
     open(Number(link.dataset.roomId), Number(link.dataset.messageId));
   });
   more.addEventListener('click', () => searcher.more());
