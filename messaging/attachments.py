@@ -154,7 +154,7 @@ def attachments_claim(*, sends: Sequence[tuple[Message, Sequence[int]]]) -> tupl
     taken: list[Attachment] = []
     for index, (message, ids) in enumerate(sends):
         found = [free.get(attachment_id) for attachment_id in ids]
-        if any(
+        if len(set(ids)) != len(ids) or any(
             a is None
             or a.uploader_id != message.author_id
             or a.room_id != message.room_id
