@@ -24,6 +24,7 @@ from chatroom.exceptions import Conflict, Invalid, NotFound
 from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
+from messaging.attachments import attachments_delete_for_messages, attachments_delete_unsent
 from messaging.models import Message, MessageEdit
 from messaging.search import search_index_update
 from messaging.services import _seq_take
@@ -114,6 +115,7 @@ def _messages_erase(*, author: User, now) -> list[Event]:
             erased.append(message)
     Message.objects.bulk_update(erased, ["seq", "deleted_at", "body", "html"], batch_size=500)
     MessageEdit.objects.filter(message__in=erased).delete()
+    attachments_delete_for_messages(messages=erased)  # their files go after commit
     search_index_update(messages=erased)
     return [to_room(m.room_id, protocol.message_deleted(room=m.room_id, message_id=m.id, seq=m.seq)) for m in erased]
 
@@ -160,6 +162,7 @@ def account_delete(*, user: User, password: str, erase_messages: bool = False) -
         user.groups.clear()
         user.user_permissions.clear()
         file_delete_on_commit(avatar)
+        attachments_delete_unsent(uploader=user)  # uploads not in messages go; sent ones stay with them
 
         # Their messages now read "Deleted user" on every open page; then they leave each room.
         user_data = UserSerializer(user).data
