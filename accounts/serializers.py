@@ -45,7 +45,8 @@ def display_name_clean(value: str) -> str:
 class ProfileSerializer(serializers.Serializer):
     """PATCH me/: a new display name, a new avatar, or both."""
 
-    display_name = StrictCharField(required=False, trim_whitespace=False, allow_blank=True, max_length=1000)
+    # Trimmed and measured by display_name_clean (a DRF max_length would count the spaces around it).
+    display_name = StrictCharField(required=False, trim_whitespace=False, allow_blank=True)
     avatar = AvatarField(required=False)
 
     def validate_display_name(self, value: str) -> str:

@@ -134,6 +134,7 @@ def test_a_pasted_image_is_sent_and_the_other_person_opens_its_preview(open_page
     expect(alone.locator(".attachment-image img")).to_have_attribute("alt", "shot-1.png")
     expect(alone.locator(".attachment-image img")).to_have_attribute("width", "64")
     expect(alone.locator(".msg-body")).to_have_text("")
+    expect(alone).to_have_accessible_name(re.compile(r"shot-1\.png: view the full size"))  # named by what it carries
     expect(bob.locator("#room-list .room-item-preview").first).to_contain_text("📎 shot-1.png")
 
 

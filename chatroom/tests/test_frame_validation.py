@@ -147,11 +147,16 @@ def test_the_send_frame_and_its_refusals_keep_their_messages():
         validate_frame(MessageSendFrameSerializer, {"room": 0, "body": "   ", "reply_to": True})
     assert refused.value.fields == {
         "room": ["Ensure this value is greater than or equal to 1."],
-        "body": ["This field may not be blank."],
         "reply_to": ["A valid integer is required."],
     }
+    # A blank body is refused by the serializer's validate(), unless the message has attachments.
+    with pytest.raises(Invalid) as refused:
+        validate_frame(MessageSendFrameSerializer, {"room": 5, "body": "   "})
+    assert refused.value.fields == {"body": ["This field may not be blank."]}
     data = validate_frame(MessageSendFrameSerializer, {"type": "message.send", "room": 5, "body": " hi "})
-    assert data == {"room": 5, "body": "hi", "client_id": None, "reply_to": None}
+    assert data == {"room": 5, "body": "hi", "client_id": None, "reply_to": None, "attachments": []}
+    data = validate_frame(MessageSendFrameSerializer, {"room": 5, "body": "", "attachments": [3, 4]})
+    assert data == {"room": 5, "body": "", "client_id": None, "reply_to": None, "attachments": [3, 4]}
 
 
 def test_a_plainly_valid_frame_skips_the_serializer(monkeypatch):
@@ -166,6 +171,7 @@ def test_a_plainly_valid_frame_skips_the_serializer(monkeypatch):
         "body": "hello",
         "client_id": "c1",
         "reply_to": 9,
+        "attachments": [],
     }
     with pytest.raises(AssertionError, match="the serializer ran"):  # anything doubtful goes to DRF
         validate_frame(MessageSendFrameSerializer, {"room": 1, "body": ""})

@@ -79,6 +79,8 @@ def test_patch_me_sets_a_trimmed_display_name(api, make_user, published, django_
         ("   ", False),
         ("a" * 64, True),
         ("a" * 65, False),
+        ("  " + "a" * 64 + "  ", True),  # measured after trimming
+        ("a" * 5000, False),
         ("👩‍👩‍👧 family", True),  # zero-width joiners make emoji
         ("two\nlines", False),
         ("tab\there", False),

@@ -61,11 +61,11 @@ function fileItem(file) {
   icon('download'));
 }
 
-/** A message's (or a pending send's) attachments as an element, or null when it has none. */
-export function attachmentList(message) {
+/** A message's (or a pending send's) attachments as an element (with `id`), or null when it has none. */
+export function attachmentList(message, id = null) {
   const { images, files } = attachmentsOf(message);
   if (!images.length && !files.length) return null;
-  return h('div', { class: 'msg-attachments' },
+  return h('div', { class: 'msg-attachments', id },
     images.length ? h('div', { class: 'attachment-images' }, images.map(imageItem)) : null,
     files.length ? h('div', { class: 'attachment-files' }, files.map(fileItem)) : null);
 }
@@ -156,8 +156,10 @@ export function mountPreview({ messageList }) {
       : url ? messageList.querySelector(`[data-action="preview"][data-url="${CSS.escape(url)}"]`) : null;
     opener = null;
     images = [];
-    // The thumbnail that opened it, or (re-rendered meanwhile) the same one in its entry.
-    back?.focus({ preventScroll: true });
+    // The thumbnail that opened it, or (re-rendered meanwhile) the same one in its entry; the
+    // 'close' event comes a task later, so not when the person has moved on from there already.
+    const active = document.activeElement;
+    if (!active || active === document.body || dialog.contains(active)) back?.focus({ preventScroll: true });
   });
 
   return { open, dialog };

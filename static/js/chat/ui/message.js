@@ -72,14 +72,15 @@ function actionsItem(message, actions, me) {
 export function messageItem(message, view) {
   const { me, own, mentionsMe, quote, reactions, members, actions, saving } = view;
   const author = message.author;
-  const ids = { author: `msg-${message.id}-author`, body: `msg-${message.id}-body` };
+  const ids = { author: `msg-${message.id}-author`, body: `msg-${message.id}-body`, attachments: `msg-${message.id}-attachments` };
+  const attachments = attachmentList(message, ids.attachments); // named with the message: it may have no words
   const classes = ['msg', own ? 'msg--own' : '', mentionsMe && !own ? 'msg--mention' : '', saving ? 'msg--saving' : ''];
   const body = typeof message.html === 'string'
     ? h('div', { class: 'msg-body msg-body--html', id: ids.body, dir: 'auto' }, messageHtml(message.html, me.id))
     : h('p', { class: 'msg-body', id: ids.body, dir: 'auto' }, linkify(message.body)); // a version 1 server
   for (const link of body.querySelectorAll('a')) link.tabIndex = -1;
   return h('div', {
-    class: classes.filter(Boolean).join(' '), role: 'listitem', tabindex: '-1', 'aria-labelledby': `${ids.author} ${ids.body}`,
+    class: classes.filter(Boolean).join(' '), role: 'listitem', tabindex: '-1', 'aria-labelledby': [ids.author, ids.body, attachments && ids.attachments].filter(Boolean).join(' '),
     dataset: { key: message.id, id: message.id, author: author.id },
   },
   // The author's name and picture open their card (ui/profile.js); the name is the control the keys reach.
@@ -95,7 +96,7 @@ export function messageItem(message, view) {
       message.edited_at ? h('time', { class: 'msg-edited', datetime: message.edited_at, title: editedTitle(message.edited_at) }, EDITED) : null),
     quote ? quoteItem(quote) : null,
     body,
-    attachmentList(message),
+    attachments,
     reactionsItem(reactions, { me, members })));
 }
 
