@@ -108,6 +108,7 @@ def test_search_finds_a_word_and_lands_on_the_message(open_page):
     room_link = results.get_by_role("link", name=re.compile("^Elsewhere"))
     expect(results.get_by_role("heading", name="Rooms")).to_be_visible()
     expect(room_link).to_be_visible()
+    expect(status).to_have_text("No messages match “elsewh”.")  # the room matches; no message does
     page.keyboard.press("ArrowDown")
     expect(room_link).to_be_focused()
     page.keyboard.press("Enter")

@@ -34,6 +34,7 @@ from messaging.models import Attachment, Message
 from rooms.selectors import membership_get
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from datetime import datetime
 
     from django.core.files.uploadedfile import UploadedFile
@@ -155,7 +156,7 @@ def attachments_claim(*, sends: Sequence[tuple[Message, Sequence[int]]]) -> tupl
     taken: list[Attachment] = []
     for index, (message, ids) in enumerate(sends):
         found = [free.get(attachment_id) for attachment_id in ids]
-        if any(
+        if len(set(ids)) != len(ids) or any(
             a is None
             or a.uploader_id != message.author_id
             or a.room_id != message.room_id
@@ -234,7 +235,18 @@ def attachment_files_delete(attachment: Attachment) -> None:
 
 def attachments_delete_for_message(*, message: Message) -> int:
     """Delete a (soft-)deleted message's attachments; their files go after commit."""
-    deleted, _ = Attachment.objects.filter(message=message).delete()
+    return attachments_delete_for_messages(messages=[message])
+
+
+def attachments_delete_for_messages(*, messages: "Iterable[Message]") -> int:
+    """Delete the attachments of messages deleted (tombstones: an erased account's); their files go after commit."""
+    deleted, _ = Attachment.objects.filter(message__in=[m.pk for m in messages]).delete()
+    return deleted
+
+
+def attachments_delete_unsent(*, uploader: "User") -> int:
+    """Delete a user's uploads not in any message (their account is deleted); sent ones stay with their messages."""
+    deleted, _ = Attachment.objects.filter(uploader=uploader, message__isnull=True).delete()
     return deleted
 
 

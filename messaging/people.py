@@ -24,7 +24,8 @@ from chatroom.exceptions import Conflict, Invalid, NotFound
 from chatroom.images import file_delete_on_commit
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_on_commit, to_room, to_user
-from messaging.models import Attachment, Message, MessageEdit
+from messaging.attachments import attachments_delete_for_messages, attachments_delete_unsent
+from messaging.models import Message, MessageEdit
 from messaging.search import search_index_update
 from messaging.services import _seq_take
 from rooms.models import Membership, Room
@@ -115,7 +116,7 @@ def _messages_erase(*, author: User, now) -> list[Event]:
             erased.append(message)
     Message.objects.bulk_update(erased, ["seq", "deleted_at", "body", "html"], batch_size=500)
     MessageEdit.objects.filter(message__in=erased).delete()
-    Attachment.objects.filter(message__in=erased).delete()  # as a deletion does; files after commit (messaging.signals)
+    attachments_delete_for_messages(messages=erased)  # their files go after commit
     search_index_update(messages=erased)
     return [to_room(m.room_id, protocol.message_deleted(room=m.room_id, message_id=m.id, seq=m.seq)) for m in erased]
 
@@ -164,8 +165,7 @@ def account_delete(*, user: User, password: str, erase_messages: bool = False) -
         user.groups.clear()
         user.user_permissions.clear()
         file_delete_on_commit(avatar)
-        # Uploads never sent go now (files after commit, messaging.signals); those in messages stay with them.
-        Attachment.objects.filter(uploader=user, message__isnull=True).delete()
+        attachments_delete_unsent(uploader=user)  # uploads not in messages go; sent ones stay with them
 
         # Their messages now read "Deleted user" on every open page; then they leave each group room.
         user_data = UserSerializer(user).data

@@ -194,7 +194,7 @@ def room_title_for(*, user: "User", room: Room) -> str:
     peer = Membership.objects.filter(room=room).exclude(user=user).select_related("user").first()
     if peer is None:
         return room.name
-    return getattr(peer.user, "display_name", "") or peer.user.username
+    return peer.user.shown_name
 
 
 def _rooms_from(memberships: list[Membership], *, user: "User") -> list[Room]:

@@ -149,14 +149,17 @@ def test_the_send_frame_and_its_refusals_keep_their_messages():
         "room": ["Ensure this value is greater than or equal to 1."],
         "reply_to": ["A valid integer is required."],
     }
-    # A blank body is refused by the serializer's validate(), unless the message has attachments.
+    # A blank body is refused once the fields are valid: it may be blank when attachments are not.
     with pytest.raises(Invalid) as refused:
-        validate_frame(MessageSendFrameSerializer, {"room": 5, "body": "   "})
+        validate_frame(MessageSendFrameSerializer, {"room": 1, "body": "   "})
     assert refused.value.fields == {"body": ["This field may not be blank."]}
     data = validate_frame(MessageSendFrameSerializer, {"type": "message.send", "room": 5, "body": " hi "})
     assert data == {"room": 5, "body": "hi", "client_id": None, "reply_to": None, "attachments": []}
-    data = validate_frame(MessageSendFrameSerializer, {"room": 5, "body": "", "attachments": [3, 4]})
-    assert data == {"room": 5, "body": "", "client_id": None, "reply_to": None, "attachments": [3, 4]}
+    data = validate_frame(MessageSendFrameSerializer, {"room": 5, "body": " ", "attachments": [3, 1]})
+    assert data == {"room": 5, "body": "", "client_id": None, "reply_to": None, "attachments": [3, 1]}
+    with pytest.raises(Invalid) as refused:
+        validate_frame(MessageSendFrameSerializer, {"room": 5, "attachments": [3, 3]})
+    assert refused.value.fields == {"attachments": ["An attachment is listed twice."]}
 
 
 def test_a_plainly_valid_frame_skips_the_serializer(monkeypatch):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from PIL import Image
 from rest_framework.test import APIRequestFactory, force_authenticate
 
+from chatroom.testing.factories import PASSWORD
 from messaging import services
 from messaging.attachment_api import AttachmentUploadView
 from messaging.attachments import attachment_name_clean, attachments_purge_unused
@@ -453,3 +454,18 @@ def test_pushed_messages_carry_attachments_as_the_protocol_types_them(
         sent = client.post(messages_url(room), {"body": "", "attachments": ids}, format="json").json()
     [frame] = [f for f in published.frames(f"room.{room.id}") if f["type"] == "message.new"]
     assert frame["message"] == sent  # and the `published` fixture checks it against chatroom.realtime.protocol
+
+
+def test_a_deleted_account_takes_its_unsent_uploads_and_with_erase_its_messages_files(
+    api, room, member, attachment_root, django_capture_on_commit_callbacks
+):
+    client = api.as_user(member)
+    sent, unsent = (post_file(client, room, png(), f"{i}.png").json()["id"] for i in range(2))
+    client.post(messages_url(room), {"body": "", "attachments": [sent]}, format="json")
+    owners = post_file(api.as_user(room.owner), room, b"x", "o.txt").json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = api.as_user(member).delete("/api/me/", {"password": PASSWORD, "erase_messages": True}, format="json")
+    assert answer.status_code == 204, answer.content
+    assert list(Attachment.objects.values_list("pk", flat=True)) == [owners]
+    assert len(stored_names(attachment_root)) == 1
+    assert unsent  # gone with the account, as the sent one went with its erased message

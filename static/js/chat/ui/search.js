@@ -87,7 +87,11 @@ export function mountSearch({ store, api, sync, jumpToMessage, roomHref, el }) {
         ? interpolate(ngettext('%(count)s message found, more below', '%(count)s messages found, more below', count), { count }, true)
         : interpolate(ngettext('%(count)s message found', '%(count)s messages found', count), { count }, true);
     }
-    const focusedId = document.activeElement?.closest?.('.search-result-link')?.dataset.messageId;
+    // A page that arrives while the person is in the results keeps the focus where it was.
+    const focused = document.activeElement?.closest?.('.search-result-link');
+    const focusedSelector = focused && (focused.dataset.messageId
+      ? `[data-message-id="${focused.dataset.messageId}"]`
+      : `.search-room-link[data-room-id="${focused.dataset.roomId}"]`);
     const rooms = roomMatches(state);
     results.replaceChildren(...(rooms ? [rooms] : []), ...groupByRoom(state.results).map(({ roomId, messages }) => {
       const headingId = `search-room-${roomId}`;
@@ -95,7 +99,7 @@ export function mountSearch({ store, api, sync, jumpToMessage, roomHref, el }) {
         h('h3', { class: 'search-group-name', id: headingId }, roomLabel(roomId)),
         h('ul', { class: 'search-group-results' }, messages.map((message) => resultItem(message, state.words))));
     }));
-    if (focusedId) results.querySelector(`[data-message-id="${focusedId}"]`)?.focus();
+    if (focusedSelector) results.querySelector(focusedSelector)?.focus();
   }
 
   function close({ clear = false } = {}) {
