@@ -37,8 +37,13 @@ function returnFocusFromDialogs() {
     if (!(dialog instanceof HTMLDialogElement)) return;
     const place = openers.get(dialog);
     openers.delete(dialog);
-    if (!place || (document.activeElement && document.activeElement !== document.body)) return;
-    find(place)?.focus({ preventScroll: true });
+    if (!place) return;
+    // The browser's own return comes after this event: look once it is done.
+    setTimeout(() => {
+      const now = document.activeElement;
+      if (now && now !== document.body && !dialog.contains(now)) return;
+      find(place)?.focus({ preventScroll: true });
+    });
   }, true);
 }
 
