@@ -1,8 +1,8 @@
 """
 `python -m bench`: the fan-out benchmark (docs/benchmarks.md).
 
-    python -m bench                 # reference, embedded, stack with 1 and 2 workers (minutes)
-    python -m bench --quick         # a smoke check in under a minute: reference and embedded, small
+    python -m bench                 # reference, socketio, embedded, stack with 1 and 2 workers (minutes)
+    python -m bench --quick         # a smoke check in under a minute: reference, socketio and embedded, small
     python -m bench --targets reference,stack-1w
     python -m bench --targets search    # search latency over a million messages (bench/search.py)
 
@@ -28,11 +28,12 @@ import psutil
 from bench import report, search
 from bench.loadgen import WorkerPool, default_worker_count
 from bench.runner import FULL, QUICK, SCENARIOS, Bench
-from bench.servers import BENCH_SETTINGS, ROOT, start_embedded, start_reference, start_stack
+from bench.servers import BENCH_SETTINGS, ROOT, start_embedded, start_reference, start_socketio, start_stack
 from testbed.processes import BENCH_PORTS
 
-ALL_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w", "uvicorn-1w", "search")
-DEFAULT_TARGETS = ("reference", "embedded", "stack-1w", "stack-2w")
+ALL_TARGETS = ("reference", "socketio", "embedded", "stack-1w", "stack-2w", "uvicorn-1w", "search")
+DEFAULT_TARGETS = ("reference", "socketio", "embedded", "stack-1w", "stack-2w")
+QUICK_TARGETS = ("reference", "socketio", "embedded")
 # Targets on MariaDB and Redis.
 STACK_TARGETS = ("stack-1w", "stack-2w", "uvicorn-1w")
 RESULTS = ROOT / "bench" / "results"
@@ -81,6 +82,8 @@ def run_targets(targets: list[str], args: argparse.Namespace) -> list[dict]:
             say(f"[{name}] starting")
             if name == "reference":
                 target = start_reference()
+            elif name == "socketio":
+                target = start_socketio()  # with a throwaway MariaDB of its own
             elif name == "embedded":
                 target = start_embedded()
             else:
@@ -146,9 +149,7 @@ def main() -> None:
     parser.add_argument("--partial", type=Path, help=argparse.SUPPRESS)  # child mode: raw rows to this file
     args = parser.parse_args()
 
-    targets = (
-        args.targets.split(",") if args.targets else (["reference", "embedded"] if args.quick else DEFAULT_TARGETS)
-    )
+    targets = args.targets.split(",") if args.targets else list(QUICK_TARGETS if args.quick else DEFAULT_TARGETS)
     unknown = set(targets) - set(ALL_TARGETS)
     if unknown:
         parser.error(f"unknown targets {sorted(unknown)}; choose from {', '.join(ALL_TARGETS)}")

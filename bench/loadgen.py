@@ -40,6 +40,9 @@ ACK = '{"type":"ack"'
 ERROR = '{"type":"error"'
 BODY = '"body":"'
 CLIENT_ID = '"client_id":"'
+SIO_MESSAGE_NEW = '42["message.new",'
+SIO_HELLO = '42["hello",'
+SIO_ACK_ERROR = '"error":{'
 
 
 class Socket(asyncio.Protocol):
@@ -84,6 +87,9 @@ class Socket(asyncio.Protocol):
         self.protocol.send_text(text.encode())
         self._flush()
 
+    def send_message(self, room: int, body: str, client_id: str) -> None:
+        self.send_text(json.dumps({"type": "message.send", "room": room, "body": body, "client_id": client_id}))
+
     def close(self) -> None:
         if self.protocol.state is State.OPEN:
             self.protocol.send_close()
@@ -95,8 +101,7 @@ class Socket(asyncio.Protocol):
         if not self.hello.done():
             frame = json.loads(text)
             if frame.get("type") == "hello":
-                self.rooms = tuple(frame["rooms"])
-                self.hello.set_result(time.time())
+                self._got_hello(frame["rooms"])
             else:
                 self._fail(f"first frame was {frame.get('type')}")
             return
@@ -106,12 +111,56 @@ class Socket(asyncio.Protocol):
         if not self.hello.done():
             self.hello.set_exception(ConnectionError(reason))
 
+    def _got_hello(self, rooms) -> None:
+        self.rooms = tuple(rooms)
+        self.hello.set_result(time.time())
+
     def _flush(self) -> None:
         for data in self.protocol.data_to_send():
             if data:
                 self.transport.write(data)
             elif self.transport.can_write_eof():
                 self.transport.write_eof()
+
+
+class SocketIOSocket(Socket):
+    """
+    A Socket.IO 5 client over Engine.IO 4's WebSocket transport, spoken directly
+    (a client library per socket would itself be the limit): the server opens
+    with `0{...}`, we connect to the namespace with `40`, events are
+    `42["name",data]`, a send carries an ack id (`42<id>["message.send",{...}]`)
+    and is answered by `43<id>[result]`; the server's ping `2` is answered `3`.
+    """
+
+    def __init__(self, worker: "Worker", sid: int, url: str, origin: str):
+        super().__init__(worker, sid, url, origin)
+        self.ack_ids = 0
+
+    def _on_text(self, text: str) -> None:
+        if text.startswith(SIO_MESSAGE_NEW):
+            self.worker._on_message_new(self, text)
+        elif text.startswith("43"):
+            if SIO_ACK_ERROR in text:
+                result = json.loads(text[text.index("[") :])[0]
+                self.worker._on_error({"code": result["error"]["code"], "client_id": result.get("client_id")})
+            else:
+                self.worker._on_ack(text)
+        elif text == "2":
+            self.send_text("3")
+        elif text.startswith(SIO_HELLO):
+            self._got_hello(json.loads(text[2:])[1]["rooms"])
+        elif text.startswith("0"):  # Engine.IO open: connect to the default namespace
+            self.send_text("40")
+        elif text.startswith(("41", "44")):  # disconnected, or the connect refused
+            self._fail(f"socket.io refused: {text[:200]}")
+
+    def send_message(self, room: int, body: str, client_id: str) -> None:
+        self.ack_ids += 1
+        data = json.dumps(["message.send", {"room": room, "body": body, "client_id": client_id}])
+        self.send_text(f"42{self.ack_ids}{data}")
+
+
+DIALECTS = {"native": Socket, "socketio": SocketIOSocket}
 
 
 @dataclass(eq=False)
@@ -139,17 +188,20 @@ class Worker:
 
     # --- Commands ------------------------------------------------------------
 
-    async def open(self, targets: list[tuple[int, str, str]], start_at: float) -> dict[str, Any]:
+    async def open(
+        self, targets: list[tuple[int, str, str]], start_at: float, dialect: str = "native"
+    ) -> dict[str, Any]:
         """Open sockets (sid, url, origin) together at `start_at`; return each one's hello time."""
         await asyncio.sleep(max(0.0, start_at - time.time()))
-        results = await asyncio.gather(*(self._open_one(*target) for target in targets))
+        kind = DIALECTS[dialect]
+        results = await asyncio.gather(*(self._open_one(kind, *target) for target in targets))
         hellos = [t for ok, t, _ in results if ok]
         failures = [reason for ok, _, reason in results if not ok]
         return {"hello_times": hellos, "failures": failures[:5], "failed": len(failures)}
 
-    async def _open_one(self, sid: int, url: str, origin: str) -> tuple[bool, float, str]:
+    async def _open_one(self, kind: type[Socket], sid: int, url: str, origin: str) -> tuple[bool, float, str]:
         uri = parse_uri(url)
-        socket = Socket(self, sid, url, origin)
+        socket = kind(self, sid, url, origin)
         try:
             await asyncio.get_running_loop().create_connection(lambda: socket, uri.host, uri.port)
             hello_time = await asyncio.wait_for(socket.hello, timeout=60)
@@ -214,7 +266,7 @@ class Worker:
         elif text.startswith(ACK):
             self._on_ack(text)
         elif text.startswith(ERROR):
-            self._on_error(text)
+            self._on_error(json.loads(text))
 
     def on_closed(self, socket: Socket) -> None:
         if self.sockets.get(socket.sid) is socket:  # closed by the server, not by us
@@ -250,7 +302,7 @@ class Worker:
                 return
             step.pending[client_id] = (now, room)
             step.sent += 1
-            socket.send_text(json.dumps({"type": "message.send", "room": room, "body": body, "client_id": client_id}))
+            socket.send_message(room, body, client_id)
 
     def _on_message_new(self, socket: Socket, text: str) -> None:
         now = time.time()
@@ -279,8 +331,7 @@ class Worker:
             self.step.acked_per_room[room] = self.step.acked_per_room.get(room, 0) + 1
             self.progress.set()
 
-    def _on_error(self, text: str) -> None:
-        frame = json.loads(text)
+    def _on_error(self, frame: dict) -> None:
         step = self.step
         step.errors[frame.get("code", "?")] = step.errors.get(frame.get("code", "?"), 0) + 1
         if step.pending.pop(frame.get("client_id") or "", None) is not None:

@@ -4,7 +4,7 @@ The benchmark's users, rooms and socket addresses.
 On the chat server everything goes through the public interface: users
 register through the REST API, create and join rooms with invite codes, and
 each socket opens with a one-time ticket from `auth/ws-ticket/`. The reference
-server has no accounts: a socket names its user and rooms in the query string.
+servers have no accounts: a socket names its user and rooms in the query string.
 
 Layout: `users` users, each in the fan-out room and in one of the small rooms
 (`room_users` users per small room). A user may open several sockets, as a user
@@ -63,7 +63,7 @@ class Population:
         Put every user in one more room, for the fan-out scenario only: in the
         other scenarios a room of every user would get each user's presence.
         """
-        if self.target.kind == "reference":
+        if self.target.kind != "chat":
             self.fanout_room = 0
             return
         base = self.target.base_url()
@@ -101,18 +101,20 @@ class Population:
             sid = first_sid + index
             base = self.target.base_url(sid)
             if self.target.kind == "chat":
-                query = f"ticket={tickets[index]}"
+                path = f"/ws/chat/?ticket={tickets[index]}"
             else:
-                query = f"user={self.user_ids[user]}&rooms={','.join(map(str, self.rooms_of(user)))}"
-            targets.append((sid, f"{base.replace('http', 'ws', 1)}/ws/chat/?{query}", base))
+                path = f"/ws/chat/?user={self.user_ids[user]}&rooms={','.join(map(str, self.rooms_of(user)))}"
+                if self.target.kind == "socketio":  # Engine.IO 4 straight over its WebSocket transport
+                    path = path.replace("/ws/chat/?", "/socket.io/?EIO=4&transport=websocket&", 1)
+            targets.append((sid, f"{base.replace('http', 'ws', 1)}{path}", base))
         return targets
 
 
 def populate(target: "Target", *, users: int, room_users: int) -> Population:
-    """Register the users and put them in their small rooms (chat), or make up ids (reference)."""
+    """Register the users and put them in their small rooms (chat), or make up ids (the references)."""
     small_room_count = users // room_users
     run = secrets.token_hex(3)
-    if target.kind == "reference":
+    if target.kind != "chat":
         return Population(target, [], list(range(1, users + 1)), list(range(1, 1 + small_room_count)), room_users, run)
     password = f"Bench-{secrets.token_hex(8)}"
 

@@ -30,15 +30,25 @@ def _rows(results: list[dict], scenario: str) -> list[dict]:
     return [r for r in results if r["scenario"] == scenario]
 
 
-def _reference(results: list[dict], scenario: str, step: int | None = None) -> dict | None:
+def _reference(results: list[dict], scenario: str, step: int | None = None, rate: int | None = None) -> dict | None:
+    """The reference's row of the same scenario at the same fan-out step or many-rooms rate."""
     for r in results:
-        if r["target"] == "reference" and r["scenario"] == scenario and r.get("step") == step:
+        if (
+            r["target"] == "reference"
+            and r["scenario"] == scenario
+            and r.get("step") == step
+            and (rate is None or r.get("rate") == rate)
+        ):
             return r
     return None
 
 
 def cpu_per_delivery(r: dict) -> float | None:
     return r["server_cpu_s"] / r["received"] if r.get("received") else None
+
+
+def holds(r: dict) -> bool:
+    return r["lost"] == 0 and r["p99_ms"] <= STOP_P99_MS and not r["send_errors"]
 
 
 def sustained(results: list[dict], target: str) -> dict | None:
@@ -74,7 +84,7 @@ def traffic_table(results: list[dict], scenario: str) -> str:
     ]
     rows = []
     for r in _rows(results, scenario):
-        ref = _reference(results, scenario, r.get("step"))
+        ref = _reference(results, scenario, r.get("step"), r.get("rate"))
         rows.append(
             [
                 r["target"],
@@ -90,7 +100,7 @@ def traffic_table(results: list[dict], scenario: str) -> str:
                 _fmt(sum(r.get("closed_by_server", {}).values())),
                 _fmt(r["server_cpu_s"], 1),
                 _fmt(r["deliveries_per_cpu_s"]),
-                _fmt(r["backends_cpu_s"], 1) if r["target"].startswith("stack") else "-",
+                _fmt(r["backends_cpu_s"], 1) if r["target"] not in ("reference", "embedded") else "-",
                 _fmt(r["generator_cpu_s"], 1),
                 _fmt(r["loadavg"], 1),
                 _ratio(r["delivered_per_s"], ref and ref["delivered_per_s"]) if r["target"] != "reference" else "",
@@ -107,6 +117,7 @@ def summary_table(results: list[dict]) -> str:
         "p99 ms there",
         "vs ref",
         "many rooms p99 ms, lost",
+        "many rooms held msgs/s",
         "storm: sockets, all hello s",
         "idle KiB/socket",
         "CPU/delivery vs ref",
@@ -116,7 +127,9 @@ def summary_table(results: list[dict]) -> str:
     rows = []
     for target in targets:
         best = sustained(results, target)
-        many = next((r for r in _rows(results, "many rooms") if r["target"] == target), None)
+        many_rows = [r for r in _rows(results, "many rooms") if r["target"] == target]
+        many = many_rows[0] if many_rows else None  # the target rate comes first
+        held = max((r.get("rate", 0) for r in many_rows if holds(r)), default=None)
         storm = next((r for r in _rows(results, "connect storm") if r["target"] == target), None)
         idle = next((r for r in _rows(results, "idle") if r["target"] == target), None)
         ref_at_best = best and _reference(results, "fan-out", best["step"])
@@ -129,6 +142,7 @@ def summary_table(results: list[dict]) -> str:
                 if target != "reference"
                 else "",
                 f"{_fmt(many['p99_ms'], 1)}, {many['lost']}" if many else "-",
+                _fmt(held) if held else ("none tried held" if many_rows else "-"),
                 f"{storm['opened']}/{storm['sockets']}, {_fmt(storm['all_hello_s'], 2)}" if storm else "-",
                 _fmt(idle["rss_per_socket_kib"], 1) if idle else "-",
                 _ratio(best and cpu_per_delivery(best), ref_at_best and cpu_per_delivery(ref_at_best))
@@ -163,7 +177,7 @@ def storm_idle_table(results: list[dict]) -> str:
                 _fmt(storm["opened"]),
                 _fmt(storm["all_hello_s"], 2),
                 _fmt(storm["p50_hello_ms"], 0),
-                _fmt(storm["tickets_s"], 1) if storm["target"] != "reference" else "-",
+                _fmt(storm["tickets_s"], 1) if storm["target"] not in ("reference", "socketio") else "-",
                 _fmt(storm["server_cpu_s"], 1),
                 _fmt(idle and idle["server_rss_mib"], 1),
                 _fmt(idle and idle["rss_per_socket_kib"], 1),

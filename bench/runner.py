@@ -5,7 +5,9 @@ load-generator workers, and measures.
 Scenarios (full size; --quick shrinks them to a smoke check):
   connect storm  1,000 sockets open together, authenticate and get `hello`
   idle           those 1,000 sockets held open: server RSS per socket
-  many rooms     the same sockets, 50 rooms of 20, 500 messages/s in, all acked
+  many rooms     the same sockets, 50 rooms of 20, 500 messages/s in, all acked;
+                 then higher rates while it holds (p99 <= 100 ms, nothing lost), or
+                 lower ones until it does: the most a worker holds
   fan-out        200 sockets in one room, 10 senders, offered deliveries/s
                  stepped up until loss or p99 > 100 ms
 """
@@ -43,6 +45,9 @@ class Size:
     many_rooms_rate: int  # messages per second into all small rooms together
     step_seconds: float
     drain_seconds: float
+    # Many rooms, then these multiples of its rate: upward while each holds, or downward until one does.
+    many_rooms_more: tuple[float, ...] = ()
+    many_rooms_less: tuple[float, ...] = ()
 
 
 FULL = Size(
@@ -55,6 +60,8 @@ FULL = Size(
     many_rooms_rate=500,
     step_seconds=5.0,
     drain_seconds=5.0,
+    many_rooms_more=(1.5, 2.0),
+    many_rooms_less=(0.6, 0.3),
 )
 QUICK = Size(
     users=10,
@@ -125,7 +132,8 @@ class Bench:
         shares = [{"targets": [t for t in targets if t[0] % workers == i]} for i in range(workers)]
         before = usage(target.pids + target.backend_pids)
         start_at = time.time() + 0.5
-        results = self.pool.call("open", per_worker=shares, start_at=start_at)
+        dialect = "socketio" if target.kind == "socketio" else "native"
+        results = self.pool.call("open", per_worker=shares, start_at=start_at, dialect=dialect)
         after = usage(target.pids + target.backend_pids)
         hellos = sorted(t for r in results for t in r["hello_times"])
         failed = sum(r["failed"] for r in results)
@@ -264,7 +272,8 @@ class Bench:
         baseline = usage(target.pids)
         storm_users = [u for u in range(size.users) for _ in range(size.storm_sockets_per_user)]
         say(f"[{target.name}] connect storm: {len(storm_users)} sockets")
-        storm = self.open_sockets(target, population, storm_users)
+        with self.profiling(target, "storm"):
+            storm = self.open_sockets(target, population, storm_users)
         entry = row("connect storm", **storm, loadavg=os.getloadavg()[0])
         say(
             f"[{target.name}]   {storm['opened']}/{storm['sockets']} sockets got hello in {storm['all_hello_s']:.2f}s"
@@ -285,22 +294,38 @@ class Bench:
         self.settle(target)
 
         # Many rooms: one sender socket per user (the first of its sockets), every room busy.
-        senders = [size.storm_sockets_per_user * u for u in range(size.users)]
         first = self.next_sid - len(storm_users)
-        per_sender = size.many_rooms_rate / len(senders)
-        count = round(per_sender * size.step_seconds * 2)
-        plans = [
-            (first + s, population.rooms_of(s // size.storm_sockets_per_user)[-1], per_sender, count) for s in senders
-        ]
         recipients = size.room_users * size.storm_sockets_per_user
         say(
             f"[{target.name}] many rooms: {len(population.small_rooms)} rooms of {recipients} sockets,"
             f" {size.many_rooms_rate} messages/s in"
         )
-        result = row("many rooms", **self.run_step(target, self.new_tag(), plans, recipients))
+        with self.profiling(target, "many-rooms"):
+            result = row("many rooms", **self.many_rooms_step(target, population, first, size.many_rooms_rate))
         say(f"[{target.name}]   {_step_line(result)}")
+        # The most it holds: higher rates while each holds, else lower ones until one does.
+        held = _holds(result)
+        for factor in size.many_rooms_more if held else size.many_rooms_less:
+            self.settle(target)
+            rate = round(size.many_rooms_rate * factor)
+            result = row("many rooms", **self.many_rooms_step(target, population, first, rate))
+            say(f"[{target.name}] many rooms {rate}/s: {_step_line(result)}")
+            if _holds(result) != held:
+                break
         self.close_sockets()
         self.settle(target)
+
+    def many_rooms_step(self, target: Target, population: Population, first: int, rate: int) -> dict:
+        """`rate` messages/s into the small rooms, from one socket per user, for two step lengths."""
+        size = self.size
+        senders = [size.storm_sockets_per_user * u for u in range(size.users)]
+        per_sender = rate / len(senders)
+        count = max(1, round(per_sender * size.step_seconds * 2))
+        plans = [
+            (first + s, population.rooms_of(s // size.storm_sockets_per_user)[-1], per_sender, count) for s in senders
+        ]
+        recipients = size.room_users * size.storm_sockets_per_user
+        return {"rate": rate, **self.run_step(target, self.new_tag(), plans, recipients)}
 
     def run_fanout(self, target: Target, population: Population, row) -> None:
         """Every socket in the one room, a few senders, the offered rate stepped up."""
@@ -334,6 +359,11 @@ class Bench:
                     break
         self.close_sockets()
         population.drop_fanout()
+
+
+def _holds(result: dict) -> bool:
+    """Nothing lost, nothing refused, p99 within the limit."""
+    return result["lost"] == 0 and not result["send_errors"] and result["p99_ms"] <= STOP_P99_MS
 
 
 def _merge(counts) -> dict:

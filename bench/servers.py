@@ -1,21 +1,25 @@
 """
 The servers under test, started and stopped by the benchmark itself on spare
-loopback ports: the chat server (daphne, one or more workers) and the raw
-`websockets` reference. MariaDB and Redis for the stack come from
-scripts/with-test-backends.sh (see bench.runner).
+loopback ports: the chat server (daphne, one or more workers), the raw
+`websockets` reference and the python-socketio reference (with a throwaway
+MariaDB of its own, testbed.backends). MariaDB and Redis for the stack come
+from scripts/with-test-backends.sh (see bench.runner).
 """
 
 import os
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
 
-from testbed.processes import BENCH_PORTS, HOST, Server, spare_port
+from testbed.backends import COMMANDS, MariaDB, scratch_directory
+from testbed.processes import BENCH_PORTS, HOST, Server, install_missing, spare_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +63,7 @@ class Target:
     """A running server under test: where to connect, and which processes to watch."""
 
     name: str
-    kind: str  # "chat" or "reference"
+    kind: str  # "chat", "reference" or "socketio"
     ports: list[int]
     servers: list[Server] = field(default_factory=list)
     backend_pids: list[int] = field(default_factory=list)  # MariaDB and Redis, reported apart
@@ -67,6 +71,8 @@ class Target:
     description: str = ""
     # SQLite answers concurrent writes with "database is locked": the setup writes one at a time there.
     concurrent_writes: bool = True
+    cleanup: list[Callable[[], None]] = field(default_factory=list)  # after the servers stop (backends of its own)
+    database: MariaDB | None = None  # the socketio target's own
 
     @property
     def pids(self) -> list[int]:
@@ -90,6 +96,8 @@ class Target:
                 (ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(log, ROOT / "bench" / "results" / f"{self.name}-server.log")
             self.workdir.cleanup()
+        for step in self.cleanup:
+            step()
 
 
 def start_reference() -> Target:
@@ -105,6 +113,37 @@ def start_reference() -> Target:
         )
     )
     try:
+        target.servers[0].start()
+    except Exception:
+        target.stop()
+        raise
+    return target
+
+
+def start_socketio(ping_interval: float = 25) -> Target:
+    """
+    The python-socketio reference (bench/socketio_server.py, eventlet) with a
+    throwaway MariaDB of its own, started as the stack's (testbed.backends: the
+    same settings, data in /dev/shm), whose CPU is reported as the backends'.
+    Engine.IO's heartbeat runs as by default (`ping_interval` seconds).
+    """
+    install_missing({"mariadbd": COMMANDS["mariadbd"], "mariadb-install-db": COMMANDS["mariadb-install-db"]})
+    workdir = tempfile.TemporaryDirectory(prefix="chat-bench-")
+    scratch = scratch_directory("chat-bench-mariadb.")
+    database = MariaDB(scratch, BENCH_PORTS, password=secrets.token_urlsafe(24))
+    target = Target(
+        "socketio", "socketio", [], workdir=workdir, description="python-socketio 5 on eventlet, PyMySQL, MariaDB"
+    )
+    target.cleanup += [database.stop, lambda: shutil.rmtree(scratch, ignore_errors=True)]
+    try:
+        database.install()
+        target.backend_pids = [database.pid]
+        target.database = database
+        port = spare_port(BENCH_PORTS, exclude={database.port})
+        target.ports.append(port)
+        command = [sys.executable, "-m", "bench.socketio_server", "--port", str(port), "--database", database.url]
+        command += ["--ping-interval", str(ping_interval)]
+        target.servers.append(Server(command, port=port, log=Path(workdir.name) / "server.log", cwd=ROOT))
         target.servers[0].start()
     except Exception:
         target.stop()

@@ -43,6 +43,7 @@ class LiveServer:
             "DJANGO_DEBUG": "true",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}",
             "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+            "DJANGO_ATTACHMENT_ROOT": str(workdir / "attachments"),  # private uploads, outside MEDIA_ROOT
             "REDIS_URL": "",
             # The tests sign up several people and send bursts from one address within a
             # minute; the limits themselves are covered by the unit tests.

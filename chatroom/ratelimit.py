@@ -65,6 +65,35 @@ class TokenBucket:
             )
             return 0.0
 
+    def hit_many(self, keys: list[str | int]) -> list[float]:
+        """
+        hit() for each key in order (a key may repeat), in one round trip to
+        Redis: a batch of sends pays one, not one per send.
+        """
+        if not keys:
+            return []
+        full_keys = [f"ratelimit:{self.name}:{key}" for key in keys]
+        if not settings.REDIS_URL:
+            return [_memory_gcra(key, self.interval, self.tolerance) for key in full_keys]
+        script = _redis_gcra()
+        try:
+            try:
+                return [float(wait) for wait in self._pipelined(script, full_keys)]
+            except redis.exceptions.NoScriptError:  # Redis restarted empty: nothing was applied; load, then again
+                script.registered_client.script_load(_GCRA_SCRIPT)
+                return [float(wait) for wait in self._pipelined(script, full_keys)]
+        except redis.RedisError:
+            logger.warning(
+                "rate limit %s not checked: Redis unavailable", self.name, extra={"event": "ratelimit.unavailable"}
+            )
+            return [0.0] * len(keys)
+
+    def _pipelined(self, script, full_keys: list[str]) -> list:
+        pipeline = script.registered_client.pipeline(transaction=False)
+        for key in full_keys:
+            pipeline.evalsha(script.sha, 1, key, self.interval, self.tolerance)
+        return pipeline.execute()
+
 
 @cache
 def _redis_gcra():

@@ -42,7 +42,7 @@ test('a send with no answer in time fails, and a retry goes out with the same cl
   outbox.send(10, 'hello');
   clock.advance(ACK_TIMEOUT_MS);
   assert.deepEqual(store.pending.get('client-1'), {
-    client_id: 'client-1', room: 10, body: 'hello', reply_to: null, status: 'failed', error: 'no answer from the server.', connection: 1, at: 1000,
+    client_id: 'client-1', room: 10, body: 'hello', reply_to: null, attachments: [], status: 'failed', error: 'no answer from the server.', connection: 1, at: 1000,
   });
   outbox.retry('client-1');
   assert.deepEqual(transport.ofType('message.send').map((frame) => frame.client_id), ['client-1', 'client-1']);

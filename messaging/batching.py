@@ -11,10 +11,12 @@ import asyncio
 import logging
 import weakref
 
-from channels.db import database_sync_to_async
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy
 
+from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
+from chatroom.realtime.events import Event, publish_now, publishes_collected
 from messaging.services import SendRequest, SendResult, message_send_many
 
 logger = logging.getLogger(__name__)
@@ -44,14 +46,21 @@ class SendBatcher:
                 await self._write(batch)
 
     async def _write(self, batch: list[tuple[SendRequest, asyncio.Future]]) -> None:
+        events: list[Event] = []
         try:
-            results = await database_sync_to_async(message_send_many)(requests=[request for request, _ in batch])
+            results = await database_sync_to_async(_send_collecting)([request for request, _ in batch], events)
         except DatabaseError:
             logger.exception("send batch of %d failed", len(batch))
-            results = [Unavailable("The message could not be stored; try again.")] * len(batch)
+            results = [Unavailable(gettext_lazy("The message could not be stored; try again."))] * len(batch)
         except Exception:
             logger.exception("send batch of %d failed", len(batch))
-            results = [ChatError("The message could not be stored; try again.")] * len(batch)
+            results = [ChatError(gettext_lazy("The message could not be stored; try again."))] * len(batch)
+        # Pushed from here, on the loop: the database thread is not held by the publish (free for other calls).
+        # Before the acks, as publishing on commit did; a failed push is logged, the messages are stored.
+        try:
+            await publish_now(events)
+        except Exception:
+            logger.exception("publishing a send batch of %d events failed", len(events))
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():  # the sender's socket went away meanwhile
                 continue
@@ -59,6 +68,18 @@ class SendBatcher:
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+
+def _send_collecting(requests: list[SendRequest], events: list[Event]) -> list[SendResult | ChatError]:
+    """
+    message_send_many, with what it publishes on commit put in `events` instead
+    of sent, even when it fails after some commits (a conflict retried one by one).
+    """
+    with publishes_collected() as collected:
+        try:
+            return message_send_many(requests=requests)
+        finally:
+            events.extend(collected)
 
 
 _batchers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendBatcher]" = weakref.WeakKeyDictionary()

@@ -20,6 +20,7 @@ MODERATOR_PERMISSIONS = [
     ("messaging", "view_message"),
     ("messaging", "view_messageedit"),
     ("messaging", "view_reaction"),
+    ("messaging", "view_attachment"),
 ]
 
 

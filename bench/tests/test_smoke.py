@@ -21,6 +21,7 @@ TINY = Size(
     many_rooms_rate=40,
     step_seconds=0.5,
     drain_seconds=5.0,
+    many_rooms_more=(2.0,),  # it holds at 40/s, so it tries 80/s
 )
 
 
@@ -44,9 +45,10 @@ def test_every_scenario_runs_and_counts_every_delivery(pool):
     storm = by_scenario["connect storm"][0]
     assert storm["opened"] == storm["sockets"] == 12
     assert by_scenario["idle"][0]["sockets"] == 12
-    many = by_scenario["many rooms"][0]
+    many, more = by_scenario["many rooms"]
     assert many["sent"] == many["acked"] == 40  # 4 senders at 10/s for 1 s
     assert many["received"] == many["expected"] == many["acked"] * 6  # 2 users x 3 sockets per room
+    assert (more["rate"], more["sent"], more["lost"]) == (80, 80, 0)
     fanout = by_scenario["fan-out"]
     assert [r["step"] for r in fanout] == [200, 400]
     for step in fanout:

@@ -13,7 +13,9 @@ Only services publish, and only after their transaction commits.
 """
 
 import hashlib
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
@@ -137,4 +139,33 @@ def publish_on_commit(events: Iterable[Event]) -> None:
     events = list(events)
     if events:
         # robust: the write stands even if the push fails; clients recover by id.
-        transaction.on_commit(lambda: async_to_sync(publish_now)(events), robust=True)
+        transaction.on_commit(lambda: _publish_committed(events), robust=True)
+
+
+_collecting = threading.local()
+
+
+@contextmanager
+def publishes_collected() -> Iterator[list[Event]]:
+    """
+    Collect, instead of sending, what is published on commit within the block
+    (on this thread); the caller publishes the list from its event loop. A
+    service called from the loop through the database thread would otherwise
+    hold that thread in an async_to_sync hop back to the loop for every publish
+    (the send batcher, messaging.batching). A transaction that commits after
+    the block publishes as usual.
+    """
+    collected: list[Event] = []
+    outer, _collecting.events = getattr(_collecting, "events", None), collected
+    try:
+        yield collected
+    finally:
+        _collecting.events = outer
+
+
+def _publish_committed(events: list[Event]) -> None:
+    collected = getattr(_collecting, "events", None)
+    if collected is not None:
+        collected.extend(events)
+    else:
+        async_to_sync(publish_now)(events)

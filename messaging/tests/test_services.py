@@ -34,6 +34,7 @@ def test_send_stores_then_publishes_after_commit(room, published, django_capture
         "author": {
             "id": room.owner.id,
             "username": "owner",
+            "display_name": "owner",
             "avatar": None,
             "date_joined": frame["message"]["author"]["date_joined"],
         },
@@ -139,6 +140,39 @@ def test_batch_answers_each_request_in_order(room, member, make_user):
     assert not results[2].created and results[2].message.id == results[0].message.id
     assert results[3].created
     assert list(Message.objects.values_list("body", flat=True)) == ["a", "c"]
+
+
+def test_batch_spends_the_rate_budget_in_order_and_repeats_share_the_answer(room, member, settings):
+    settings.CHAT_SEND_RATE, settings.CHAT_SEND_BURST = 0.01, 2
+    results = services.message_send_many(
+        requests=[
+            SendRequest(member, room.id, "a", "k1"),
+            SendRequest(member, room.id, "b", "k2"),
+            SendRequest(room.owner, room.id, "the owner's budget is their own", "k3"),
+            SendRequest(member, room.id, "one too many", "k3"),
+            SendRequest(member, room.id, "a, again", "k1"),
+            SendRequest(member, room.id, "one too many, again", "k3"),
+        ]
+    )
+    assert [r.created for r in results[:3]] == [True, True, True]
+    assert isinstance(results[3], RateLimited)
+    assert not results[4].created and results[4].message.id == results[0].message.id
+    assert results[5] is results[3]  # a repeat within the batch is answered as its first was
+    assert list(Message.objects.order_by("id").values_list("body", flat=True)) == [
+        "a",
+        "b",
+        "the owner's budget is their own",
+    ]
+
+
+def test_a_client_id_is_a_repeat_only_for_its_own_author(room, member):
+    services.message_send(author=member, room_id=room.id, body="mine", client_id="k1")
+    services.message_send(author=room.owner, room_id=room.id, body="theirs", client_id="k2")
+    results = services.message_send_many(
+        requests=[SendRequest(member, room.id, "new", "k2"), SendRequest(room.owner, room.id, "new too", "k1")]
+    )
+    assert all(result.created for result in results)
+    assert Message.objects.count() == 4
 
 
 def test_delete_by_author_owner_or_admin(room, member, make_user, published, django_capture_on_commit_callbacks):

@@ -3,9 +3,12 @@
 // state, the logic modules (chat/*.js) talk to the server, the views (chat/ui/*.js) show the store.
 // Data comes from the REST API; live updates from one WebSocket (docs/PROTOCOL.md).
 
+import { Uploads, xhrUpload } from './chat/attachments.js';
 import { createChanges } from './chat/changes.js';
 import { createCommands } from './chat/commands.js';
+import { createDirectPresence } from './chat/directs.js';
 import { LEAVE_WARNING } from './chat/format.js';
+import { setLocale } from './chat/i18n.js';
 import { createApi, createProbe, csrfTokenFrom } from './chat/http.js';
 import { createOutbox } from './chat/outbox.js';
 import { createPersistence, UserStorage } from './chat/persist.js';
@@ -14,18 +17,24 @@ import { createReadMarker } from './chat/reads.js';
 import { ChatSocket } from './chat/socket.js';
 import { ChatStore } from './chat/store.js';
 import { createSync } from './chat/sync.js';
+import { mountAccount } from './chat/ui/account.js';
+import { mountPreview } from './chat/ui/attachments.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
 import { mountKeyboard } from './chat/ui/keyboard.js';
 import { mountMembers } from './chat/ui/members.js';
 import { mountNotifications } from './chat/ui/notifications.js';
+import { mountProfileCard } from './chat/ui/profile.js';
 import { mountRoomFrame } from './chat/ui/room.js';
 import { mountRoomList } from './chat/ui/rooms.js';
 import { mountRouter } from './chat/ui/router.js';
+import { mountSearch } from './chat/ui/search.js';
 import { mountRoomSettings } from './chat/ui/settings.js';
 import { mountStatus } from './chat/ui/status.js';
 import { mountTimeline } from './chat/ui/timeline.js';
+import { mountUploads } from './chat/ui/uploads.js';
 
+setLocale(document.documentElement.lang);
 const config = JSON.parse(document.getElementById('chat-config').textContent);
 const byId = (id) => document.getElementById(id);
 const roomHref = (id) => `${config.urls.rooms}${id}/`;
@@ -46,7 +55,19 @@ function pageStorage() {
 const store = new ChatStore({ me: config.user, roles: config.roles, visible: document.visibilityState === 'visible' });
 // Drafts and unsent messages of an earlier page come back before anything else happens.
 const local = new UserStorage(pageStorage(), config.user.id);
-const persistence = createPersistence({ store, local });
+// The composer's attachments upload at once, each with its progress (XMLHttpRequest: fetch has none).
+const uploads = new Uploads({
+  limits: config.limits,
+  start: (roomId, file, onProgress) => {
+    const body = new FormData();
+    body.append('file', file, file.name || 'image.png');
+    return xhrUpload({
+      createRequest: () => new XMLHttpRequest(), url: `${config.urls.api}rooms/${roomId}/attachments/`, body,
+      csrfToken: () => csrfTokenFrom(document.cookie), onProgress,
+    });
+  },
+});
+const persistence = createPersistence({ store, local, uploads });
 persistence.restore();
 const api = createApi(config.urls.api, {
   fetch: (...args) => fetch(...args),
@@ -81,7 +102,11 @@ mountStatus({
   onReconnect: () => socket.reconnectNow(),
 });
 mountRouter({ store, roomsUrl: config.urls.rooms, roomHref, backButton: byId('back-to-rooms') });
-mountRoomList({ store, list: byId('room-list'), empty: byId('room-list-empty'), roomHref });
+mountRoomList({
+  store, list: byId('room-list'), empty: byId('room-list-empty'), roomHref,
+  directList: byId('direct-list'), directSection: byId('direct-section'),
+});
+createDirectPresence({ store, sync });
 mountRoomFrame({
   store,
   wideScreen: window.matchMedia('(min-width: 1100px)'),
@@ -89,12 +114,12 @@ mountRoomFrame({
     shell: byId('shell'), welcome: byId('welcome'), roomView: byId('room-view'),
     roomAvatar: byId('room-avatar'), roomName: byId('room-name'), roomDescription: byId('room-description'),
     memberCount: byId('member-count'), membersToggle: byId('toggle-members'), settingsToggle: byId('toggle-settings'),
-    leaveButton: byId('leave-room'), deleteSection: byId('delete-section'),
+    leaveButton: byId('leave-room'), deleteSection: byId('delete-section'), copyInviteButton: byId('copy-invite'),
     membersPanel: byId('members-panel'), settingsPanel: byId('settings-panel'),
     closePanelButtons: document.querySelectorAll('[data-close-panel]'),
   },
 });
-const { scrollToBottom } = mountTimeline({
+const { scrollToBottom, jumpToMessage } = mountTimeline({
   store, sync, outbox, commands,
   el: {
     scroller: byId('messages'), historyStatus: byId('history-status'), messageList: byId('message-list'), confirmDialog: byId('confirm-dialog'),
@@ -103,7 +128,7 @@ const { scrollToBottom } = mountTimeline({
   },
 });
 mountComposer({
-  store, commands, limits: config.limits, scrollToBottom,
+  store, commands, limits: config.limits, scrollToBottom, uploads,
   finePointer: window.matchMedia('(pointer: fine)'),
   el: {
     composer: byId('composer'), input: byId('composer-input'), error: byId('composer-error'), typing: byId('typing'),
@@ -111,6 +136,8 @@ mountComposer({
     contextCancel: byId('composer-context-cancel'), mentionList: byId('mention-list'),
   },
 });
+mountUploads({ store, uploads, el: { composer: byId('composer'), input: byId('composer-input'), roomView: byId('room-view') } });
+mountPreview({ messageList: byId('message-list') });
 mountMembers({ store, commands, el: { memberList: byId('member-list'), confirmDialog: byId('confirm-dialog') } });
 mountRoomSettings({
   store, commands, limits: config.limits,
@@ -118,14 +145,19 @@ mountRoomSettings({
     form: byId('settings-form'), avatarPreview: byId('settings-avatar-preview'), newAvatar: byId('settings-avatar-new'),
     invite: byId('settings-invite'), confirmDialog: byId('confirm-dialog'),
     rotateButton: byId('rotate-invite'), deleteButton: byId('delete-room'), leaveButton: byId('leave-room'),
-    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')],
+    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')], banList: byId('ban-list'),
   },
 });
 mountNotifications({ store, local, button: byId('notifications-toggle') });
+mountProfileCard({ store, commands, el: { card: byId('profile-card') } });
+mountSearch({
+  store, api, sync, jumpToMessage, roomHref,
+  el: { form: byId('search-form'), input: byId('search-input'), panel: byId('search-panel'), status: byId('search-status'), results: byId('search-results'), more: byId('search-more') },
+});
 mountDialogs({
   store, commands, limits: config.limits,
   el: {
-    meAvatar: byId('me-avatar'),
+    meAvatar: byId('me-avatar'), meName: byId('me-name'),
     createForm: byId('create-form'), createAvatarPreview: byId('create-avatar-preview'),
     joinForm: byId('join-form'),
     profileForm: byId('profile-form'), profileAvatarPreview: byId('profile-avatar-preview'),
@@ -139,6 +171,18 @@ mountKeyboard({
     toggles: { members: byId('toggle-members'), settings: byId('toggle-settings') },
     closePanelButtons: document.querySelectorAll('[data-close-panel]'),
     roomList: byId('room-list'), shortcutsButton: byId('shortcuts-button'), composerInput: byId('composer-input'),
+  },
+});
+
+mountAccount({
+  store, commands,
+  el: { dialog: byId('profile-dialog'), handoverForm: byId('handover-form'), deleteForm: byId('delete-account-form'), confirmDialog: byId('confirm-dialog') },
+  // The account is gone: nothing of it stays on this computer, and the page goes to the sign-in.
+  onDeleted: () => {
+    socket.stop();
+    window.removeEventListener('beforeunload', warnBeforeLeaving);
+    persistence.clear();
+    location.assign('/');
   },
 });
 
@@ -173,6 +217,9 @@ function guardUnsentWork() {
 store.on('pending', guardUnsentWork);
 store.on('draft', guardUnsentWork);
 store.on('edit', guardUnsentWork);
+uploads.on('uploads', ({ progress }) => {
+  if (!progress) guardUnsentWork();
+});
 guardUnsentWork();
 
 // Signing out forgets this person's drafts and unsent messages on this computer (once the page goes).

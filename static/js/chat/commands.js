@@ -13,12 +13,46 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       return store.roomAdded(await api('rooms/', { method: 'POST', form }));
     },
 
-    async joinRoom(inviteCode) {
+    /** Join by an invite code, or by an invite link pasted whole. */
+    async joinRoom(codeOrLink) {
+      const inviteCode = inviteCodeFrom(codeOrLink);
       return store.roomAdded(await api('rooms/join/', { method: 'POST', json: { invite_code: inviteCode } }));
+    },
+
+    /** Open the direct room with `userId` (the server makes it on first use) and show it. */
+    async openDirect(userId) {
+      const room = store.roomAdded(await api('dms/', { method: 'POST', json: { user_id: userId } }));
+      store.openRoom(room.id);
+      return room;
     },
 
     async updateProfile(form) {
       store.meUpdated(await api('me/', { method: 'PATCH', form }));
+    },
+
+    /** Make another member the room's owner (PROTOCOL.md "People"); the answer has this person as an admin. */
+    async handOver(roomId, userId) {
+      store.roomUpdated(await roomRequest(roomId, '', { method: 'PATCH', json: { owner: userId } }));
+    },
+
+    /** The room's members, for choosing a new owner; kept in the store as the members panel's are. */
+    async membersOf(roomId) {
+      const members = await roomRequest(roomId, 'members/');
+      store.membersLoaded(roomId, members);
+      return members;
+    },
+
+    bans(roomId) {
+      return roomRequest(roomId, 'bans/');
+    },
+
+    async unban(roomId, userId) {
+      await roomRequest(roomId, `bans/${userId}/`, { method: 'DELETE' });
+    },
+
+    /** Delete the person's own account for good (`erase`: their messages too). The page must go afterwards. */
+    async deleteAccount(password, erase) {
+      await api('me/', { method: 'DELETE', json: { password, erase_messages: erase } });
     },
 
     async updateRoom(roomId, form) {
@@ -50,12 +84,12 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       store.memberLeft(roomId, member.user, action === 'ban' ? 'banned' : 'kicked');
     },
 
-    /** Send `body`, as a reply to the room's reply target when there is one. */
-    sendMessage(roomId, body) {
+    /** Send `body` (and `attachments`, uploaded), as a reply to the room's reply target when there is one. */
+    sendMessage(roomId, body, { attachments = [] } = {}) {
       lastTyping = { roomId: null, at: 0 }; // typing again after a send is news
       const replyTo = store.replyTarget(roomId)?.id ?? null;
       store.setReply(roomId, null);
-      return outbox.send(roomId, body, { replyTo });
+      return outbox.send(roomId, body, { replyTo, attachments });
     },
 
     /** Save the edit under way in the room's composer; false when there is none. */
@@ -84,4 +118,16 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       if (transport.send(typingFrame(roomId))) lastTyping = { roomId, at };
     },
   };
+}
+
+/** The invite code in what was pasted: the code itself, or an invite link (…/join/<code>/). */
+export function inviteCodeFrom(text) {
+  const value = text.trim();
+  const match = value.match(/\/join\/([^/?#\s]+)\/?(?:[?#].*)?$/);
+  if (!match) return value;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }

@@ -4,6 +4,7 @@
 // the person may retry or discard it). The items live in the store, for the views (and persist.js,
 // which keeps them across a reload); timers live here.
 
+import { gettext } from './i18n.js';
 import { notSentText } from './format.js';
 import { messageSendFrame } from './protocol.js';
 
@@ -44,16 +45,19 @@ export function createOutbox({
     stopTimer(clientId);
     if (transport.send(messageSendFrame(item))) {
       update(item, { status: 'sending', error: null, connection: transport.connection });
-      ackTimers.set(clientId, timers.setTimeout(() => fail(clientId, 'no answer from the server.'), ackTimeoutMs));
+      ackTimers.set(clientId, timers.setTimeout(() => fail(clientId, gettext('no answer from the server.')), ackTimeoutMs));
     } else {
       update(item, { status: 'waiting', error: null, connection: 0 });
     }
   }
 
-  /** A new message from the person (`replyTo`: the id of the message it answers); returns its pending item. */
-  function send(roomId, body, { replyTo = null } = {}) {
+  /**
+   * A new message from the person (`replyTo`: the id of the message it answers; `attachments`: the
+   * uploaded Attachments it carries, whose ids go with every try); returns its pending item.
+   */
+  function send(roomId, body, { replyTo = null, attachments = [] } = {}) {
     const item = {
-      client_id: newClientId(), room: roomId, body, reply_to: replyTo, status: 'waiting', error: null, connection: 0, at: now(),
+      client_id: newClientId(), room: roomId, body, reply_to: replyTo, attachments, status: 'waiting', error: null, connection: 0, at: now(),
     };
     store.pendingPut(item);
     transmit(item.client_id);

@@ -3,7 +3,11 @@
 // come back when the page loads; the outbox then sends them again with their own client_id, so the
 // server stores each once. Storage is passed in (the page's localStorage, or a fake under Node);
 // when there is none, or it refuses a write (private mode, a full quota), the page works on and
-// `unsentWork()` says what would be lost by leaving.
+// `unsentWork()` says what would be lost by leaving. The composer's finished uploads (attachments.js)
+// are kept with the draft, per room, as the server's Attachment objects; the server keeps an unused
+// upload for 24 hours, and so do we, less an hour.
+
+import { attachmentFrom } from './attachments.js';
 
 /**
  * One user's corner of a Web Storage object (getItem, setItem, removeItem, key, length): every
@@ -65,6 +69,12 @@ export class UserStorage {
 const DRAFT = 'draft:';
 const EDIT = 'edit:'; // an edit under way in a room's composer: {messageId, text}
 const OUTBOX = 'outbox:';
+const UPLOADS = 'uploads:'; // a room's finished uploads: [{attachment, at}]
+
+/** Attachments as kept with a pending send: the valid ones. */
+function keptAttachments(value) {
+  return Array.isArray(value) ? value.map(attachmentFrom).filter(Boolean) : [];
+}
 
 /** A pending send as it was kept, or null when the stored value is not one (an older page's, a damaged one). */
 function parseKept(text) {
@@ -75,7 +85,7 @@ function parseKept(text) {
     return null;
   }
   const valid = item && typeof item.client_id === 'string' && Number.isInteger(item.room)
-    && typeof item.body === 'string' && item.body.length > 0;
+    && typeof item.body === 'string' && (item.body.length > 0 || keptAttachments(item.attachments).length > 0);
   return valid ? item : null;
 }
 
@@ -89,13 +99,25 @@ function parseEdit(text) {
   }
 }
 
+/** A room's kept uploads, or [] when the stored value is not a list of them. */
+function parseUploads(text) {
+  try {
+    const kept = JSON.parse(text);
+    return Array.isArray(kept) ? kept.filter((entry) => entry && Number.isFinite(entry.at) && attachmentFrom(entry.attachment)) : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Keep the store's drafts, edits under way and pending sends in `local` (a UserStorage) as they change.
+ * Keep the store's drafts, edits under way and pending sends in `local` (a UserStorage) as they change,
+ * and the finished uploads of `uploads` (an attachments.js Uploads, optional).
  * `restore()` puts what an earlier page kept into the store: call it once, before the socket starts.
  */
-export function createPersistence({ store, local }) {
+export function createPersistence({ store, local, uploads = null }) {
   const unsaved = new Set(); // rooms whose latest draft the storage refused
   const unsavedEdits = new Set(); // rooms whose edit under way the storage refused
+  const unsavedUploads = new Set(); // rooms whose finished uploads the storage refused
 
   function restore() {
     for (const name of local.names(DRAFT)) {
@@ -122,9 +144,20 @@ export function createPersistence({ store, local }) {
       store.pendingPut({
         client_id: item.client_id, room: item.room, body: item.body, at: item.at || 0,
         reply_to: Number.isInteger(item.reply_to) ? item.reply_to : null,
+        attachments: keptAttachments(item.attachments),
         status: item.status === 'failed' ? 'failed' : 'waiting', error: item.status === 'failed' ? item.error || null : null,
         connection: 0,
       });
+    }
+    for (const name of local.names(UPLOADS)) {
+      const roomId = Number(name.slice(UPLOADS.length));
+      const kept = parseUploads(local.get(name));
+      if (uploads && Number.isInteger(roomId) && kept.length) {
+        uploads.restore(roomId, kept);
+        saveUploads(roomId); // without the ones too old to send now
+      } else {
+        local.remove(name);
+      }
     }
   }
 
@@ -158,22 +191,47 @@ export function createPersistence({ store, local }) {
       local.remove(OUTBOX + clientId);
       return;
     }
-    const { client_id: id, room, body, reply_to: replyTo, status, error, at } = item;
-    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, reply_to: replyTo, status, error, at }));
+    const { client_id: id, room, body, reply_to: replyTo, attachments = [], status, error, at } = item;
+    local.set(OUTBOX + clientId, JSON.stringify({ client_id: id, room, body, reply_to: replyTo, attachments, status, error, at }));
+  }
+
+  function saveUploads(roomId) {
+    const done = uploads.inRoom(roomId).filter((item) => item.status === 'done');
+    if (!done.length) {
+      local.remove(UPLOADS + roomId);
+      unsavedUploads.delete(roomId);
+    } else if (local.set(UPLOADS + roomId, JSON.stringify(done.map(({ attachment, at }) => ({ attachment, at }))))) {
+      unsavedUploads.delete(roomId);
+    } else {
+      unsavedUploads.add(roomId);
+    }
   }
 
   /**
    * Whether leaving the page now would lose or strand something: a send not yet acknowledged (kept
-   * or not, it reaches nobody until the page is opened again), or a draft the storage did not keep.
+   * or not, it reaches nobody until the page is opened again), a draft the storage did not keep, or
+   * a file still uploading (or finished, and not kept).
    */
   function unsentWork() {
     return store.pending.size > 0 || [...unsaved].some((roomId) => store.draft(roomId))
-      || [...unsavedEdits].some((roomId) => store.editing(roomId));
+      || [...unsavedEdits].some((roomId) => store.editing(roomId))
+      || Boolean(uploads && (uploads.busy() || [...unsavedUploads].some((roomId) => uploads.ready(roomId).length)));
   }
 
   store.on('draft', ({ roomId }) => saveDraft(roomId));
   store.on('edit', ({ roomId }) => saveEdit(roomId));
   store.on('pending', ({ clientId }) => savePending(clientId));
+  if (uploads) {
+    uploads.on('uploads', ({ roomId, progress }) => {
+      if (!progress) saveUploads(roomId);
+    });
+    // Uploads kept for a room the person is no longer in cannot be sent (as drafts, store.js).
+    store.on('rooms', () => {
+      if (!store.roomsLoaded) return;
+      for (const roomId of uploads.rooms()) if (!store.rooms.has(roomId)) uploads.clearRoom(roomId);
+    });
+    store.on('room.removed', ({ roomId }) => uploads.clearRoom(roomId));
+  }
 
   return { restore, unsentWork, clear: () => local.clear() };
 }

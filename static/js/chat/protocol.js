@@ -5,8 +5,9 @@
 // The server drops typing frames sent more often than this per user and room.
 export const TYPING_EVERY_MS = 1000;
 
-export const messageSendFrame = ({ room, body, client_id: clientId, reply_to: replyTo }) => ({
+export const messageSendFrame = ({ room, body, client_id: clientId, reply_to: replyTo, attachments }) => ({
   type: 'message.send', room, body, client_id: clientId, ...(replyTo ? { reply_to: replyTo } : {}),
+  ...(attachments?.length ? { attachments: attachments.map((attachment) => attachment.id) } : {}),
 });
 export const messageEditFrame = ({ room, message_id: messageId, body, client_id: clientId }) => ({
   type: 'message.edit', room, message_id: messageId, body, client_id: clientId,
@@ -64,6 +65,7 @@ export function createProtocol({ store, outbox, changes, sync }) {
     'room.added': ({ room }) => store.roomAdded(room),
     'room.updated': ({ room }) => store.roomUpdated(room),
     'room.removed': ({ room, reason }) => store.roomRemoved(room, reason),
+    'user.updated': ({ user }) => store.userUpdated(user),
   }));
 
   return function handle(frame) {

@@ -7,12 +7,13 @@
 // (a listbox the arrow keys move in, announced through aria-activedescendant; Enter or Tab picks).
 
 import {
-  bodyError, changeErrorText, COMPOSER_MODES, firstWords, MENTION_LIST_LABEL, replyingText, typingText,
+  bodyError, changeErrorText, COMPOSER_MODES, displayName, firstWords, MENTION_LIST_LABEL, replyingText, typingText,
 } from '../format.js';
+import { uploadsBusyText } from '../attachments.js';
 import { insertMention, mentionAt, mentionChoices } from '../mentions.js';
-import { avatar, h } from './dom.js';
+import { h, userAvatar } from './dom.js';
 
-export function mountComposer({ store, commands, limits, el, finePointer, scrollToBottom }) {
+export function mountComposer({ store, commands, limits, el, finePointer, scrollToBottom, uploads = null }) {
   const { composer, input, error, typing, context, contextText, contextDetail, contextCancel, mentionList } = el;
   let shown = null; // what the input holds: 'edit:<room>:<message>' or 'draft:<room>'
 
@@ -91,7 +92,8 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     mentionList.replaceChildren(...mention.choices.map((user, index) => h('li', {
       id: `mention-option-${user.id}`, role: 'option', class: 'mention-option', 'aria-selected': String(index === mention.active),
       dataset: { index },
-    }, avatar(user.username, user.avatar, 'sm'), h('span', {}, user.username))));
+    }, userAvatar(user, 'sm'), h('span', { dir: 'auto' }, displayName(user)),
+    displayName(user) !== user.username ? h('span', { class: 'mention-option-username' }, `@${user.username}`) : null)));
     mentionList.hidden = false;
     input.setAttribute('aria-activedescendant', `mention-option-${mention.choices[mention.active].id}`);
     mentionList.children[mention.active].scrollIntoView({ block: 'nearest' });
@@ -188,7 +190,9 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     if (!room) return;
     const body = input.value.trim();
     const edit = store.editing(room.id);
-    const problem = body ? bodyError(body, limits) : edit ? COMPOSER_MODES.emptyEdit : null;
+    // A message with attachments may lose its words (PROTOCOL.md version 2).
+    const bare = edit && !room.messages.get(edit.messageId)?.attachments?.length;
+    const problem = body ? bodyError(body, limits) : bare ? COMPOSER_MODES.emptyEdit : null;
     if (problem) {
       showError(problem);
       return;
@@ -198,8 +202,14 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
       else commands.saveEdit(room.id, body);
       return;
     }
-    if (!body) return;
-    commands.sendMessage(room.id, body);
+    if (uploads?.busy(room.id)) {
+      showError(uploadsBusyText());
+      return;
+    }
+    const attachments = uploads ? uploads.ready(room.id) : [];
+    if (!body && !attachments.length) return;
+    commands.sendMessage(room.id, body, { attachments });
+    uploads?.sent(room.id);
     input.value = ''; // the pending message holds the text now (and persist.js keeps it)
     store.setDraft(room.id, '');
     scrollToBottom();

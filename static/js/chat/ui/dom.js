@@ -2,6 +2,8 @@
 // does is a message's `html`, which the server rendered and sanitised, and which messageHtml()
 // rebuilds element by element from an allowlist (never innerHTML into the page).
 
+import { avatarColour, displayName, fullTimeText, initials, shortTimeText } from '../format.js';
+
 /** Create an element: props set attributes (class, dataset, text, on<event>), children are nodes or strings. */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -19,24 +21,18 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-const AVATAR_COLOURS = 8;
-
-function colourIndex(name) {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
-  return hash % AVATAR_COLOURS;
-}
-
-function initials(name) {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0], words[1]].map((w) => [...w][0]) : [...(words[0] || '?')].slice(0, 2);
-  return letters.join('').toUpperCase();
-}
-
-/** A decorative avatar: the picture when there is one, else initials on a colour derived from the name. */
-export function avatar(name, url, size = 'md') {
+/**
+ * A decorative avatar: the picture when there is one, else initials of `name` on a colour from
+ * `colourKey` (a user's id, so that it stays when they rename themself; a room's name).
+ */
+export function avatar(name, url, size = 'md', colourKey = name) {
   if (url) return h('img', { class: `avatar avatar--${size}`, src: url, alt: '', loading: 'lazy', decoding: 'async' });
-  return h('span', { class: `avatar avatar--${size} avatar--c${colourIndex(name)}`, 'aria-hidden': 'true' }, initials(name));
+  return h('span', { class: `avatar avatar--${size} avatar--c${avatarColour(colourKey)}`, 'aria-hidden': 'true' }, initials(name));
+}
+
+/** A person's avatar: their picture, else the initials of their display name on their colour. */
+export function userAvatar(user, size = 'md') {
+  return avatar(displayName(user), user.avatar, size, user.id);
 }
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
@@ -71,16 +67,14 @@ export function linkify(text) {
   return fragment;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
 
-/** A <time> in the reader's time zone: the time today, else the day and time; the full date on hover. */
+/**
+ * A <time> in the page's language (<html lang>, given to i18n.js by chat.js) and the reader's own
+ * time zone: the time today, "Yesterday" and the time, else the day and time; the full date on hover.
+ */
 export function timeElement(iso, className = 'time') {
   const date = new Date(iso);
-  const today = new Date().toDateString() === date.toDateString();
-  return h('time', { class: className, datetime: iso, title: fullFormat.format(date) },
-    (today ? timeFormat : dayTimeFormat).format(date));
+  return h('time', { class: className, datetime: iso, title: fullTimeText(date) }, shortTimeText(date));
 }
 
 // What a message's `html` may hold (PROTOCOL.md version 2, Decisions: the server's nh3 allowlist).

@@ -5,10 +5,11 @@
 // one Tab stop, and the arrow keys move within it (timeline.js).
 
 import {
-  EDITED, editedTitle, FAILED_SEND_ACTIONS, MESSAGE_ACTIONS, messageActionLabel, messageActionsLabel,
+  displayName, EDITED, editedTitle, FAILED_SEND_ACTIONS, MESSAGE_ACTIONS, messageActionLabel, messageActionsLabel,
   pendingStatusText, quoteText, reactionText, YOU,
 } from '../format.js';
-import { avatar, h, linkify, messageHtml, timeElement } from './dom.js';
+import { attachmentList } from './attachments.js';
+import { h, linkify, messageHtml, timeElement, userAvatar } from './dom.js';
 
 const ICONS = {
   react: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01',
@@ -81,15 +82,20 @@ export function messageItem(message, view) {
     class: classes.filter(Boolean).join(' '), role: 'listitem', tabindex: '-1', 'aria-labelledby': `${ids.author} ${ids.body}`,
     dataset: { key: message.id, id: message.id, author: author.id },
   },
-  own ? null : avatar(author.username, author.avatar, 'sm'),
+  // The author's name and picture open their card (ui/profile.js); the name is the control the keys reach.
+  own ? null : h('span', { class: 'msg-avatar', dataset: { profile: author.id } }, userAvatar(author, 'sm')),
   actionsItem(message, actions, me),
   h('div', { class: 'msg-bubble' },
     h('div', { class: 'msg-meta' },
-      h('span', { class: 'msg-author', id: ids.author, dir: 'auto' }, own ? YOU : author.username),
+      own ? h('span', { class: 'msg-author', id: ids.author, dir: 'auto' }, YOU)
+        : control('button', {
+          type: 'button', class: 'msg-author', id: ids.author, dir: 'auto', title: `@${author.username}`, dataset: { profile: author.id },
+        }, displayName(author)),
       timeElement(message.created_at, 'msg-time'),
       message.edited_at ? h('time', { class: 'msg-edited', datetime: message.edited_at, title: editedTitle(message.edited_at) }, EDITED) : null),
     quote ? quoteItem(quote) : null,
     body,
+    attachmentList(message),
     reactionsItem(reactions, { me, members })));
 }
 
@@ -106,6 +112,7 @@ export function pendingItem(pending, { quote = null } = {}) {
     h('div', { class: 'msg-meta' }, h('span', { class: 'msg-author' }, YOU)),
     quote ? quoteItem(quote) : null,
     body,
+    attachmentList(pending),
     h('p', { class: 'msg-status', role: failed ? 'alert' : null }, pendingStatusText(pending),
       failed ? control('button', { type: 'button', class: 'button button--small msg-retry', dataset: { action: 'retry' } }, FAILED_SEND_ACTIONS.retry) : null,
       failed ? control('button', { type: 'button', class: 'button button--small button--ghost msg-discard', dataset: { action: 'discard' } }, FAILED_SEND_ACTIONS.discard) : null)));

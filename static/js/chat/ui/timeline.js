@@ -468,10 +468,18 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
   store.on('members', ({ roomId }) => {
     // Reactions name who reacted from the member list.
     const room = current(roomId);
-    const names = room?.members ? [...room.members.values()].map((member) => `${member.user.id}:${member.user.username}`).join() : '';
+    const names = room?.members ? [...room.members.values()].map((member) => `${member.user.id}:${member.user.display_name}`).join() : '';
     if (!room?.loaded || names === namedBy) return;
     namedBy = names;
     for (const message of room.messages.values()) if (message.reactions?.length) rerenderMessage(room, message.id);
+  });
+  store.on('user', ({ user, roomIds }) => {
+    // A new name or picture: the entries that show that person, as author or in a quote.
+    const room = store.currentRoom;
+    if (!room?.loaded || !roomIds.includes(room.id)) return;
+    for (const message of room.messages.values()) {
+      if (message.author?.id === user.id || message.reply_to?.author?.id === user.id) rerenderMessage(room, message.id);
+    }
   });
   store.on('history', ({ roomId }) => {
     const room = current(roomId);
