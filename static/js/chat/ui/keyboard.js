@@ -85,8 +85,9 @@ export function mountKeyboard({ store, el }) {
     });
   }
 
-  /** The rooms in the order the side bar shows them. */
-  const roomIds = () => [...roomList.querySelectorAll('[data-room-id]')].map((item) => Number(item.dataset.roomId));
+  /** The rooms in the order the side bar shows them: the rooms, then the direct conversations. */
+  const sidebar = roomList.closest('.sidebar') || roomList;
+  const roomIds = () => [...sidebar.querySelectorAll('[data-room-id]')].map((item) => Number(item.dataset.roomId));
 
   function moveRoom(step) {
     const ids = roomIds();
