@@ -11,6 +11,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from browser_tests.steps import PASSWORD, create_room, invite_code, join_room, send, sign_up, unique_name, wait_online
+from browser_tests.test_attachments import _PASTE_IMAGES
 
 BLOCKING = {"critical", "serious"}
 # Every rule axe runs by default (WCAG 2.0-2.2 A and AA, best practices), and label-in-name,
@@ -76,14 +77,23 @@ def people(browser, live_server):
     alice.locator("#message-list .msg[data-id]").last.hover()
     alice.locator("#message-list .msg[data-id]").last.get_by_role("button", name=re.compile("^Reply to")).click()
     send(alice, "Agreed")
+    # Bob pastes a picture (issue 13's attachments): a thumbnail that opens a preview.
+    assert bob.evaluate(_PASTE_IMAGES, [[320, 240]]) is True
+    expect(bob.locator(".upload--done")).to_have_count(1)
+    send(bob, "a picture")
+    code = invite_code(alice)
     states = [context.storage_state() for context in contexts]
     for context in contexts:
         context.close()
-    return {"names": names, "room_id": room_id, "alice_state": states[0]}
+    return {"names": names, "room_id": room_id, "alice_state": states[0], "invite_code": code}
 
 
 def open_dialog_and_audit(page: Page, audit: Audit, opener, dialog_name: str) -> None:
-    opener.click()
+    """Open a dialog (`opener`: a button to click, or a function that opens it), audit, close it with Escape."""
+    if callable(opener):
+        opener()
+    else:
+        opener.click()
     dialog = page.get_by_role("dialog", name=dialog_name)
     expect(dialog).to_be_visible()
     audit(page, f"dialog {dialog_name!r}")
@@ -109,7 +119,7 @@ def locked_username(browser, live_server):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_signed_out_pages(open_page, locked_username, mode):
+def test_the_signed_out_pages(open_page, locked_username, people, mode):
     audit = Audit(mode)
     page = open_page(**MODES[mode])
     page.goto("/login/")
@@ -131,6 +141,13 @@ def test_the_signed_out_pages(open_page, locked_username, mode):
     expect(page.get_by_role("heading", name="Sign-in paused")).to_be_visible()
     audit(page, "sign-in paused")
 
+    link = people["invite_code"]  # the settings panel shows the invite link
+    page.goto(link if link.startswith("http") else f"/join/{link}/")
+    expect(page.get_by_role("heading", name="You are invited")).to_be_visible()
+    audit(page, "an invite link")
+    page.goto("/join/not-a-code/")
+    audit(page, "an invite link that does not work")
+
     page.goto("/admin/login/")
     audit(page, "admin sign in")
     audit.check()
@@ -151,7 +168,7 @@ def test_the_chat_page(browser, live_server, people, mode):
 
         page.goto(f"/rooms/{people['room_id']}/")
         wait_online(page)
-        expect(page.locator("#message-list .msg[data-id]")).to_have_count(4)
+        expect(page.locator("#message-list .msg[data-id]")).to_have_count(5)
         audit(page, "a room" + ("" if phone else " with the members panel"))
 
         # A message's actions (shown on focus), then the reaction picker.
@@ -178,8 +195,20 @@ def test_the_chat_page(browser, live_server, people, mode):
         page.keyboard.press("Escape")
         expect(settings).to_be_hidden()
 
-        open_dialog_and_audit(page, audit, page.locator(".profile-button"), "Your picture")
-        open_dialog_and_audit(page, audit, page.get_by_role("button", name="Keyboard shortcuts"), "Keyboard shortcuts")
+        open_dialog_and_audit(page, audit, page.locator(".profile-button"), "Your account")
+        open_dialog_and_audit(
+            page, audit, page.get_by_role("button", name="shot-1.png: view the full size"), "shot-1.png"
+        )
+        assert page.evaluate(_PASTE_IMAGES, [[64, 64]]) is True
+        expect(page.locator(".upload--done")).to_have_count(1)
+        audit(page, "the composer with an upload")
+
+        def press_question_mark():  # the phone's top bar has no room for the button
+            page.locator("#message-list .msg[data-id]").last.focus()
+            page.keyboard.press("?")
+
+        shortcuts = press_question_mark if phone else page.get_by_role("button", name="Keyboard shortcuts")
+        open_dialog_and_audit(page, audit, shortcuts, "Keyboard shortcuts")
         if phone:
             page.get_by_role("button", name="Back to rooms").click()
         open_dialog_and_audit(page, audit, page.get_by_role("button", name="Create a room").first, "Create a room")

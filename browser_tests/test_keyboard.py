@@ -126,7 +126,7 @@ def test_the_chat_with_the_keyboard_alone(open_page):
 
     # Every dialog the top bar and the side bar open.
     open_and_close(page, page.get_by_role("button", name="Keyboard shortcuts"), "Keyboard shortcuts")
-    open_and_close(page, page.get_by_role("button", name=re.compile("^Change the picture of")), "Your picture")
+    open_and_close(page, page.get_by_role("button", name=re.compile("^Your account:")), "Your account")
     open_and_close(page, page.get_by_role("button", name="Create a room"), "Create a room")
     open_and_close(page, page.get_by_role("button", name="Join a room with an invite code"), "Join a room")
 

@@ -37,8 +37,13 @@ function returnFocusFromDialogs() {
     if (!(dialog instanceof HTMLDialogElement)) return;
     const place = openers.get(dialog);
     openers.delete(dialog);
-    if (!place || (document.activeElement && document.activeElement !== document.body)) return;
-    find(place)?.focus({ preventScroll: true });
+    if (!place) return;
+    // The browser's own return comes after this event: look once it is done.
+    setTimeout(() => {
+      const now = document.activeElement;
+      if (now && now !== document.body && !dialog.contains(now)) return;
+      find(place)?.focus({ preventScroll: true });
+    });
   }, true);
 }
 
@@ -80,8 +85,9 @@ export function mountKeyboard({ store, el }) {
     });
   }
 
-  /** The rooms in the order the side bar shows them. */
-  const roomIds = () => [...roomList.querySelectorAll('[data-room-id]')].map((item) => Number(item.dataset.roomId));
+  /** The rooms in the order the side bar shows them: the rooms, then the direct conversations. */
+  const sidebar = roomList.closest('.sidebar') || roomList;
+  const roomIds = () => [...sidebar.querySelectorAll('[data-room-id]')].map((item) => Number(item.dataset.roomId));
 
   function moveRoom(step) {
     const ids = roomIds();

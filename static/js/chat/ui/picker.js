@@ -104,7 +104,9 @@ export function mountEmojiPicker({ el }) {
   picker.addEventListener('toggle', (event) => {
     if (event.newState !== 'closed') return;
     onPick = null;
-    (opener?.isConnected ? opener : redrawnOpener())?.focus({ preventScroll: true });
+    const lost = !document.activeElement || document.activeElement === document.body || picker.contains(document.activeElement);
+    // Not once the focus went on elsewhere (this event comes a moment after the popover closed).
+    if (lost) (opener?.isConnected ? opener : redrawnOpener())?.focus({ preventScroll: true });
     opener = null;
     openerPlace = null;
   });
