@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint audit bench bench-search system-deps clean
+.PHONY: run test test-unit test-mariadb test-stack test-browser test-bench test-js lint audit bench bench-search system-deps clean gettext compilemessages messages
 
 # Debian packages that mysqlclient needs to compile; installed only when missing.
 system-deps:
@@ -30,8 +30,23 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt | system-deps
 		&& sed "s|^# DJANGO_SECRET_KEY=.*|DJANGO_SECRET_KEY=$$key|" .env.example > $@.tmp && mv $@.tmp $@
 	@echo "Wrote .env for development (DJANGO_DEBUG=true, a new DJANGO_SECRET_KEY)"
 
+# Debian's gettext (msgfmt, xgettext, msgmerge): compilemessages and makemessages run it.
+gettext:
+	@command -v msgfmt >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
+
+# The compiled catalogues, locale/*/LC_MESSAGES/*.mo: build output (git-ignored), made from
+# the .po files; up-to-date ones are skipped. No settings needed (django-admin, no project).
+compilemessages: $(BIN)/.installed gettext
+	env -u DJANGO_SETTINGS_MODULE $(BIN)/django-admin compilemessages --ignore '.venv' --ignore node_modules -v0
+
+# Bring locale/zh_Hans/LC_MESSAGES/django.po and djangojs.po up to date with the code (both
+# domains, the project's flags: chatroom/management/commands/messages.py). Then translate what is
+# new or fuzzy (`grep -n -B1 'msgstr ""$$'`, `#, fuzzy`) and run the catalogue test (README, "Languages").
+messages: $(BIN)/.installed gettext
+	DJANGO_DEBUG=true $(BIN)/python manage.py messages
+
 # daphne, as the production workers run it (chatroom/server.py: prebuilt frames, graceful shutdown).
-run: $(BIN)/.installed .env
+run: $(BIN)/.installed .env compilemessages
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python -m chatroom.server -b $(HOST) -p $(PORT) chatroom.asgi:application
 
@@ -40,7 +55,7 @@ run: $(BIN)/.installed .env
 # benchmark tool's own smoke test and the page's JavaScript modules.
 test: lint test-unit test-mariadb test-stack test-browser test-bench test-js
 
-test-unit: $(BIN)/.installed
+test-unit: $(BIN)/.installed compilemessages
 	$(BIN)/pytest
 
 # ruff, the layers of docs/architecture.md (import-linter contracts in pyproject.toml),
@@ -63,17 +78,19 @@ audit: $(BIN)/.installed
 		exit 1; }
 
 # The whole suite again on throwaway MariaDB + Redis servers (scripts/with-test-backends.sh).
-test-mariadb: $(BIN)/.installed
+test-mariadb: $(BIN)/.installed compilemessages
 	scripts/with-test-backends.sh $(BIN)/pytest
 
 # The production topology on loopback: MariaDB, Redis, two daphne workers, nginx.
-test-stack: $(BIN)/.installed
+test-stack: $(BIN)/.installed compilemessages
 	scripts/with-test-backends.sh $(BIN)/pytest -c stack_tests/pytest.ini --rootdir stack_tests stack_tests
 
 # The pages in Chromium (Playwright, its own pytest process and live server); Debian's
 # Chromium is installed when missing, never Playwright's own browser download.
-test-browser: $(BIN)/.installed
+test-browser: $(BIN)/.installed compilemessages
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@# A Chinese font (Debian's Chromium brings none): the Chinese pages render, and their screenshot shows it.
+	@fc-list :lang=zh | grep -q . || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; }
 	$(BIN)/pytest -c browser_tests/pytest.ini --rootdir browser_tests browser_tests
 
 # The chat page's logic modules (static/js/chat) under Node's own test runner: no npm

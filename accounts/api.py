@@ -12,14 +12,13 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.serializers import (
-    AvatarSerializer,
     RefreshTokenSerializer,
     RegisterResponseSerializer,
     RegisterSerializer,
     TicketSerializer,
     UserSerializer,
 )
-from accounts.services import user_register, user_set_avatar
+from accounts.services import user_register
 from accounts.throttling import (
     LOCKOUT_REASON,
     LoginRateThrottle,
@@ -93,15 +92,10 @@ class TicketView(APIView):
 
 
 class MeView(UploadLimitMixin, APIView):
+    """GET me/. Changing and deleting oneself reach into rooms: messaging.api.MeView adds PATCH and DELETE."""
+
     upload_limit_setting = "CHAT_AVATAR_MAX_BYTES"
 
     @extend_schema(responses=UserSerializer)
     def get(self, request):
         return Response(UserSerializer(request.user).data)
-
-    @extend_schema(request=AvatarSerializer, responses=UserSerializer)
-    def patch(self, request):
-        serializer = AvatarSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = user_set_avatar(user=request.user, avatar=serializer.validated_data["avatar"])
-        return Response(UserSerializer(user).data)

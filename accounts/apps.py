@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts import schema, signals  # noqa: F401  (the schema extension; the auth-failure log, session-end closes)
+        from accounts import locale, schema, signals  # noqa: F401  (the user's language; the schema extension; the auth-failure log, session-end closes)

@@ -21,6 +21,11 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
 
 
+DISPLAY_NAME_MAX_LENGTH = 64
+# What a deleted account is called, stored as its display name (PROTOCOL.md: "Deleted user").
+DELETED_DISPLAY_NAME = "Deleted user"
+
+
 class UserManager(DjangoUserManager):
     def get_by_natural_key(self, username):
         """Find a user by name regardless of case and width: sign-in, createsuperuser's check, fixtures."""
@@ -37,12 +42,25 @@ class User(AbstractUser):
     # Access and refresh tokens and WebSocket tickets issued before this are refused (accounts.authentication):
     # set when the user is deactivated and when their password changes.
     tokens_valid_after = models.DateTimeField(_("tokens valid after"), null=True, blank=True, editable=False)
+    # The name shown for the user (PROTOCOL.md "People"). Blank means "the username": the default
+    # follows a rename, and no row needs filling. Read it through `shown_name`.
+    display_name = models.CharField(_("display name"), max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
+    # The UI language the user chose (a language code such as "zh-hans"); blank: follow the browser.
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    # Set when the person deleted their account (messaging.account_deletion): the row stays,
+    # renamed deleted-<id>, so that their messages keep an author; it can never sign in again.
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [models.UniqueConstraint(fields=["username_key"], name="user_unique_username_key")]
+
+    @property
+    def shown_name(self) -> str:
+        """The display name, or the username (cut to the display name's length) when none was chosen."""
+        return self.display_name or self.username[:DISPLAY_NAME_MAX_LENGTH]
 
     def clean(self):
         """Normalise the username (NFKC) and refuse one that differs from another user's only in case or width."""

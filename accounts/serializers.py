@@ -1,20 +1,67 @@
+import unicodedata
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import DISPLAY_NAME_MAX_LENGTH, User
 from accounts.selectors import username_taken
-from chatroom.fields import AvatarField, MediaUrlField, TimestampField
+from chatroom.fields import AvatarField, MediaUrlField, StrictCharField, TimestampField
 
 
 class UserSerializer(serializers.ModelSerializer):
+    # Never blank: the chosen name, else the username (accounts.models.User.shown_name).
+    display_name = serializers.CharField(source="shown_name", read_only=True)
     avatar = MediaUrlField(read_only=True)
     date_joined = TimestampField(read_only=True)
 
     class Meta:
         model = User
-        fields = ["id", "username", "avatar", "date_joined"]
+        fields = ["id", "username", "display_name", "avatar", "date_joined"]
         read_only_fields = fields
+
+
+# Characters a display name may not contain: they would let a name pretend to be
+# something else on screen (line breaks, bidirectional overrides that reverse the
+# text after them). Zero-width joiners stay allowed: emoji sequences use them.
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def display_name_clean(value: str) -> str:
+    """A display name as stored: NFC, trimmed, 1-64 characters (code points), no control characters."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise serializers.ValidationError(_("The display name may not be blank."))
+    if len(value) > DISPLAY_NAME_MAX_LENGTH:
+        raise serializers.ValidationError(
+            _("Ensure this field has no more than %(max_length)d characters.") % {"max_length": DISPLAY_NAME_MAX_LENGTH}
+        )
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") or c in _BIDI_CONTROLS for c in value):
+        raise serializers.ValidationError(_("The display name may not contain control characters or line breaks."))
+    return value
+
+
+class ProfileSerializer(serializers.Serializer):
+    """PATCH me/: a new display name, a new avatar, or both."""
+
+    display_name = StrictCharField(required=False, trim_whitespace=False, allow_blank=True, max_length=1000)
+    avatar = AvatarField(required=False)
+
+    def validate_display_name(self, value: str) -> str:
+        return display_name_clean(value)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send a display_name, an avatar, or both."))
+        return attrs
+
+
+class AccountDeleteSerializer(serializers.Serializer):
+    """DELETE me/: the password again, and whether to erase one's messages too."""
+
+    password = StrictCharField(max_length=128, trim_whitespace=False)
+    erase_messages = serializers.BooleanField(required=False, default=False)
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -26,11 +73,13 @@ class RegisterSerializer(serializers.Serializer):
         value = User.normalize_username(value)
         field = User._meta.get_field("username")
         if len(value) > field.max_length:
-            raise serializers.ValidationError(f"Ensure this field has no more than {field.max_length} characters.")
+            raise serializers.ValidationError(
+                _("Ensure this field has no more than %(max_length)d characters.") % {"max_length": field.max_length}
+            )
         for validator in field.validators:
             validator(value)
         if username_taken(username=value):
-            raise serializers.ValidationError("A user with that username already exists.")
+            raise serializers.ValidationError(_("A user with that username already exists."))
         return value
 
     def validate(self, attrs):
@@ -39,10 +88,6 @@ class RegisterSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError({"password": list(exc.messages)}) from exc
         return attrs
-
-
-class AvatarSerializer(serializers.Serializer):
-    avatar = AvatarField()
 
 
 class RefreshTokenSerializer(serializers.Serializer):

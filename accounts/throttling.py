@@ -37,6 +37,12 @@ class UserRateThrottle(ClientAddressIdent, throttling.UserRateThrottle):
     """Every REST endpoint: per user, or per client address for anonymous requests."""
 
 
+class AccountDeleteRateThrottle(UserRateThrottle):
+    """DELETE me/ per user: it checks the password, which a stolen token must not let anyone guess at speed."""
+
+    scope = "account_delete"
+
+
 class ClientAddressRateThrottle(ClientAddressIdent, throttling.SimpleRateThrottle):
     """Requests per client address, signed in or not: the rate of the subclass's `scope`."""
 

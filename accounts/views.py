@@ -9,9 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.generic import FormView
+from django.views.i18n import set_language
 
 from accounts.forms import RegisterForm
+from accounts.services import user_language_set
 from accounts.throttling import LOCKOUT_REASON, lockout_seconds, login_attempt_wait, registration_attempt_wait
 
 
@@ -92,3 +95,13 @@ class RegisterPageView(AuthThrottleMixin, FormView):
         ):
             return next_url
         return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The language switcher: Django's set_language (cookie, redirect to `next`), and saved on a signed-in user."""
+    response = set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        user_language_set(user=request.user, language=language)
+    return response

@@ -33,7 +33,13 @@ async def handler(ws: ServerConnection) -> None:
     query = parse_qs(urlsplit(ws.request.path).query)
     user_id = int(query["user"][0])
     room_ids = [int(r) for r in query.get("rooms", [""])[0].split(",") if r]
-    user = {"id": user_id, "username": f"user{user_id}", "avatar": None, "date_joined": "2026-01-01T00:00:00.000Z"}
+    user = {
+        "id": user_id,
+        "username": f"user{user_id}",
+        "display_name": f"user{user_id}",
+        "avatar": None,
+        "date_joined": "2026-01-01T00:00:00.000Z",
+    }
     for room_id in room_ids:
         rooms[room_id].add(ws)
     try:

@@ -66,9 +66,12 @@ def create_room(page: Page, name: str, description: str = "", avatar: bytes | No
     return int(re.search(r"/rooms/(\d+)/$", page.url).group(1))
 
 
-def copy_invite_code(page: Page) -> str:
-    page.get_by_role("button", name="Copy invite code").click()
-    expect(page.locator("#toast")).to_contain_text("Invite code copied")
+def copy_invite_link(page: Page) -> str:
+    """Copy the open room's invite link (/join/<code>/) with the room's button; return it from the clipboard."""
+    button = page.locator("#copy-invite")
+    button.click()
+    expect(page.locator("#toast")).to_contain_text("Invite link copied")
+    expect(button).to_have_text("Copied")
     return page.evaluate("navigator.clipboard.readText()")
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from browser_tests.steps import (
     badge,
-    copy_invite_code,
+    copy_invite_link,
     create_room,
     invite_code,
     join_room,
@@ -35,7 +35,7 @@ def test_two_people_chat(open_page):
 
     room_id = create_room(alice, "Lounge", "Coffee, code and chat", avatar=png())
     expect(alice.locator(f'#room-list [data-room-id="{room_id}"] img.avatar')).to_be_visible()
-    code = copy_invite_code(alice)
+    code = copy_invite_link(alice)  # the join dialog takes a link as well as a code
     assert len(code) >= 22
     assert join_room(bob, code, "Lounge") == room_id
 

@@ -108,14 +108,19 @@ def test_new_messages_below_the_way_down_and_the_new_line(open_page):
     line = alice.get_by_role("separator", name="New messages start here")
     expect(line).to_have_count(1)
     expect(line).to_have_text("New")
-    assert line.evaluate("el => el.nextElementSibling.querySelector('.msg-body').textContent") == "unread 01"
-    assert line.evaluate("el => el.previousElementSibling.querySelector('.msg-body').textContent") == "new two"
+    assert (
+        line.evaluate("el => el.parentElement.nextElementSibling.querySelector('.msg-body').textContent") == "unread 01"
+    )
+    assert (
+        line.evaluate("el => el.parentElement.previousElementSibling.querySelector('.msg-body').textContent")
+        == "new two"
+    )
     expect(message(alice, "unread 01")).to_be_in_viewport()
     expect(jump).to_be_visible()
     expect(badge(alice, room_id)).to_have_count(0)  # opened is read
     # Every message is from today: one day divider, at the top.
     expect(alice.get_by_role("separator", name="Today")).to_have_count(1)
-    assert alice.locator("#message-list > :first-child").get_attribute("aria-label") == "Today"
+    assert alice.locator("#message-list > :first-child [role=separator]").get_attribute("aria-label") == "Today"
 
     # Read now: no line the next time.
     alice.reload()

@@ -12,6 +12,8 @@ import redis
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -31,11 +33,18 @@ class ChatError(Exception):
 
     code = "invalid"
     status = 400
-    default_detail = "Invalid request."
+    default_detail = _("Invalid request.")
 
     def __init__(self, detail: str | None = None):
         self.detail = detail or self.default_detail
         super().__init__(self.detail)
+
+
+def _join_fields(fields: dict) -> str:
+    return "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in fields.items())
+
+
+_join_fields_lazy = lazy(_join_fields, str)
 
 
 class Invalid(ChatError):
@@ -43,7 +52,9 @@ class Invalid(ChatError):
 
     def __init__(self, detail: str | None = None, *, fields: dict | None = None):
         self.fields = fields or {}
-        super().__init__(detail or "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in self.fields.items()))
+        # Joined when shown, not now: in the language of whoever reads it (a send batch is stored
+        # for sockets of several languages at once).
+        super().__init__(detail or _join_fields_lazy(self.fields))
 
 
 class NotMember(ChatError):
@@ -51,31 +62,31 @@ class NotMember(ChatError):
 
     code = "not_member"
     status = 404
-    default_detail = "Not found."
+    default_detail = _("Not found.")
 
 
 class NotFound(ChatError):
     code = "not_found"
     status = 404
-    default_detail = "Not found."
+    default_detail = _("Not found.")
 
 
 class Forbidden(ChatError):
     code = "forbidden"
     status = 403
-    default_detail = "You do not have permission to perform this action."
+    default_detail = _("You do not have permission to perform this action.")
 
 
 class Conflict(ChatError):
     code = "conflict"
     status = 409
-    default_detail = "The request conflicts with the current state."
+    default_detail = _("The request conflicts with the current state.")
 
 
 class RateLimited(ChatError):
     code = "rate_limited"
     status = 429
-    default_detail = "Too many messages; slow down."
+    default_detail = _("Too many messages; slow down.")
 
     def __init__(self, retry_after: float, detail: str | None = None):
         self.retry_after = retry_after
@@ -91,7 +102,7 @@ class Unavailable(ChatError):
 
     code = "unavailable"
     status = 503
-    default_detail = "The service is temporarily unavailable; try again."
+    default_detail = _("The service is temporarily unavailable; try again.")
 
 
 class RequestTooLarge(drf_exceptions.APIException):
@@ -101,7 +112,11 @@ class RequestTooLarge(drf_exceptions.APIException):
     default_code = "too_large"
 
     def __init__(self, limit: int, what: str = "upload"):
-        super().__init__(f"The {what} is larger than {limit // 1024} KiB.")
+        if what == "request body":
+            text = _("The request body is larger than %(kib)d KiB.")
+        else:
+            text = _("The upload is larger than %(kib)d KiB.")
+        super().__init__(text % {"kib": limit // 1024})
 
 
 def api_exception_handler(exc, context):
@@ -114,11 +129,12 @@ def api_exception_handler(exc, context):
         logger.error("request failed on a backing service", exc_info=exc)
         exc = Unavailable()
     if isinstance(exc, RateLimited):
-        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=exc.detail)
+        exc = drf_exceptions.Throttled(wait=math.ceil(exc.retry_after), detail=str(exc.detail))
     elif isinstance(exc, Invalid) and exc.fields:
         exc = drf_exceptions.ValidationError(exc.fields)
     elif isinstance(exc, ChatError):
-        return Response({"detail": exc.detail}, status=exc.status)
+        # `extra`: fields a service adds to the answer (the rooms a 409 names, say).
+        return Response({"detail": exc.detail, **getattr(exc, "extra", {})}, status=exc.status)
     if isinstance(exc, drf_exceptions.Throttled):
         request = context.get("request")
         security_logger.info(

@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from chatroom.images import avatar_clean
@@ -36,7 +37,7 @@ class StrictCharField(serializers.CharField):
 class StrictIntegerField(serializers.IntegerField):
     """An IntegerField for ids in JSON: only integers, not "12", 12.0 or true."""
 
-    default_error_messages = {"invalid": "A valid integer is required."}
+    default_error_messages = {"invalid": _("A valid integer is required.")}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_value", 2**63 - 1)  # what a BIGINT column holds

@@ -15,6 +15,7 @@ import io
 import logging
 import uuid
 import warnings
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 logger = logging.getLogger(__name__)
@@ -32,7 +34,7 @@ IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 AVATAR_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 # Format uploaded -> format stored: photos stay lossy, the rest becomes a static PNG (a GIF's first frame).
 REENCODED_AS = {"JPEG": "JPEG", "WEBP": "WEBP", "PNG": "PNG", "GIF": "PNG"}
-INVALID = "Upload a valid image (PNG, JPEG, GIF or WebP)."
+INVALID = _("Upload a valid image (PNG, JPEG, GIF or WebP).")
 
 
 def image_open(upload, *, max_side: int, max_pixels: int) -> Image.Image:
@@ -91,7 +93,10 @@ def _for_format(image: Image.Image, output_format: str) -> Image.Image:
 
 
 def _too_large(max_side: int, max_pixels: int) -> str:
-    return f"The image is too large: at most {max_side} by {max_side} pixels and {max_pixels / 1e6:g} megapixels."
+    return _("The image is too large: at most %(side)d by %(side)d pixels and %(megapixels)s megapixels.") % {
+        "side": max_side,
+        "megapixels": f"{max_pixels / 1e6:g}",
+    }
 
 
 def avatar_clean(upload) -> ContentFile:
@@ -101,12 +106,66 @@ def avatar_clean(upload) -> ContentFile:
     CHAT_AVATAR_SIZE pixels a side; named after its format.
     """
     if upload.size > settings.CHAT_AVATAR_MAX_BYTES:
-        raise ValidationError(f"The image is larger than {settings.CHAT_AVATAR_MAX_BYTES // 1024} KiB.")
+        raise ValidationError(
+            _("The image is larger than %(kib)d KiB.") % {"kib": settings.CHAT_AVATAR_MAX_BYTES // 1024}
+        )
     image = image_open(upload, max_side=settings.CHAT_AVATAR_MAX_SIDE, max_pixels=settings.CHAT_AVATAR_MAX_PIXELS)
     with image:
         avatar = image_reencode(image, longest_side=settings.CHAT_AVATAR_SIZE)
     avatar.name = f"avatar.{avatar.name.rsplit('.', 1)[-1]}"
     return avatar
+
+
+# The first bytes of each of IMAGE_FORMATS: an upload that starts so is judged as an image.
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")
+CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+
+
+def looks_like_image(upload) -> bool:
+    """
+    Whether the upload's first bytes are those of PNG, JPEG, GIF or WebP. Its name and the
+    content type its sender claims count for nothing: an HTML page called photo.png is not.
+    """
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    return head.startswith(IMAGE_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    """An image as stored: re-encoded without metadata, upright, and its thumbnail."""
+
+    file: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+    format: str  # as Pillow names it: PNG, JPEG or WEBP (a GIF is stored as a PNG of its first frame)
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+    @property
+    def extension(self) -> str:
+        return AVATAR_FORMATS[self.format]
+
+
+def attachment_image_clean(upload, *, max_side: int, max_pixels: int, thumbnail_side: int) -> CleanImage:
+    """
+    An image attachment to store: judged by its header (at most `max_side` a side and
+    `max_pixels` in all, before anything is decoded), then decoded and encoded anew at
+    full size with its orientation applied and without metadata (EXIF, GPS), and a
+    thumbnail at most `thumbnail_side` on its longer side made from that new file.
+    ValidationError for anything that does not decode or is too large.
+    """
+    with image_open(upload, max_side=max_side, max_pixels=max_pixels) as image:
+        full = image_reencode(image)
+    with Image.open(full, formats=IMAGE_FORMATS) as clean:
+        width, height, output_format = clean.width, clean.height, clean.format
+        thumbnail = image_reencode(clean, longest_side=thumbnail_side)
+    full.seek(0)
+    return CleanImage(full, thumbnail, width, height, output_format)
 
 
 def file_delete_on_commit(file: FieldFile | None) -> None:

@@ -1,5 +1,6 @@
 """Request body parsers of the REST API (settings.REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
@@ -38,7 +39,9 @@ class BoundedJSONParser(JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError("JSON parse error - nested too deeply.") from None
+            raise ParseError(_("JSON parse error - nested too deeply.")) from None
         if json_depth_exceeds(data, MAX_JSON_DEPTH):
-            raise ParseError(f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep.")
+            raise ParseError(
+                _("JSON parse error - nested more than %(depth)d levels deep.") % {"depth": MAX_JSON_DEPTH}
+            )
         return data

@@ -90,9 +90,14 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware (Django's documented place): the language of
+    # each request, pages and API alike, from the django_language cookie, else Accept-Language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's own language over the browser's (accounts.locale).
+    "accounts.locale.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "chatroom.middleware.content_security_policy_middleware",
@@ -119,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "chatroom.i18n.languages",
             ],
         },
     },
@@ -265,6 +271,8 @@ REST_FRAMEWORK = {
         "login": env("LOGIN_THROTTLE_RATE", default="100/min"),
         # Registrations (page and REST) per client address.
         "register": env("AUTH_THROTTLE_RATE", default="10/min"),
+        # Account deletions per user (DELETE me/, which checks the password): no password guessing.
+        "account_delete": env("ACCOUNT_DELETE_THROTTLE_RATE", default="10/hour"),
         # Every other endpoint, per user: generous enough for any real client.
         "user": env("API_THROTTLE_RATE", default="1200/min"),
     },
@@ -337,11 +345,30 @@ CHAT_DRAIN_SECONDS = env.float("CHAT_DRAIN_SECONDS", default=0.0)
 CHAT_DELETED_RETENTION_DAYS = env.int("CHAT_DELETED_RETENTION_DAYS", default=30)
 # Avatars: verified images no larger than this.
 CHAT_AVATAR_MAX_BYTES = env.int("CHAT_AVATAR_MAX_BYTES", default=2 * 1024 * 1024)
+# The site's public address (https://chat.example.com), for the invite links in pushed
+# frames, which have no request to take the host from; REST answers use the request's.
+CHAT_SITE_URL = env("CHAT_SITE_URL", default="")
 # ...declaring at most this many pixels a side and in all (judged before decoding: chatroom.images),
 CHAT_AVATAR_MAX_SIDE = env.int("CHAT_AVATAR_MAX_SIDE", default=4096)
 CHAT_AVATAR_MAX_PIXELS = env.int("CHAT_AVATAR_MAX_PIXELS", default=16 * 1024 * 1024)
 # ...and stored re-encoded at most this many pixels a side, without metadata.
 CHAT_AVATAR_SIZE = env.int("CHAT_AVATAR_SIZE", default=512)
+# Attachments (messaging.attachments): files up to this size, refused (413) while they stream in.
+CHAT_ATTACHMENT_MAX_BYTES = env.int("CHAT_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Images among them: at most this many pixels (Pillow only warns below 100 MP) and a side;
+# larger ones are refused (400), not stored as files.
+CHAT_ATTACHMENT_MAX_PIXELS = env.int("CHAT_ATTACHMENT_MAX_PIXELS", default=50_000_000)
+CHAT_ATTACHMENT_MAX_SIDE = env.int("CHAT_ATTACHMENT_MAX_SIDE", default=30_000)
+# Thumbnails: at most this many pixels on the longer side.
+CHAT_ATTACHMENT_THUMBNAIL_SIZE = env.int("CHAT_ATTACHMENT_THUMBNAIL_SIZE", default=480)
+# Uploads per user: a token bucket, like sends.
+CHAT_UPLOAD_RATE = env.float("CHAT_UPLOAD_RATE", default=1.0)
+CHAT_UPLOAD_BURST = env.int("CHAT_UPLOAD_BURST", default=20)
+# An upload not sent within this many hours is refused by a send and purged (manage.py purge_uploads).
+CHAT_UPLOAD_TTL_HOURS = env.int("CHAT_UPLOAD_TTL_HOURS", default=24)
+# Behind nginx: the worker checks access and answers X-Accel-Redirect to this internal
+# location, which serves CHAT_ATTACHMENT_ROOT (deploy/nginx); empty: the worker streams the file.
+CHAT_ATTACHMENT_ACCEL_PREFIX = env("CHAT_ATTACHMENT_ACCEL_PREFIX", default="")
 
 # Open WebSockets per user, per worker process: the next is closed with 4429 (0: no limit).
 CHAT_MAX_SOCKETS_PER_USER = env.int("CHAT_MAX_SOCKETS_PER_USER", default=50)
@@ -370,6 +397,13 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# Attachments are private: outside MEDIA_ROOT (which nginx serves to anyone), only ever
+# served by the attachment view after its access check (messaging.attachments).
+CHAT_ATTACHMENT_ROOT = Path(env("DJANGO_ATTACHMENT_ROOT", default=str(BASE_DIR / "attachments")))
+STORAGES["attachments"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": CHAT_ATTACHMENT_ROOT, "base_url": "/attachments-not-public/"},
+}
 FILE_UPLOAD_PERMISSIONS = 0o644
 # Request bodies other than uploaded files (JSON, form fields): refused past this (chatroom.parsers).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
@@ -377,11 +411,20 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Any request body, refused by the worker before it is read (chatroom.server); each upload
 # endpoint has its own, smaller limit (chatroom.uploads). nginx's client_max_body_size matches.
-CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=4 * 1024 * 1024)
+# The default fits the largest upload (an attachment) and its form.
+CHAT_MAX_REQUEST_BYTES = env.int("CHAT_MAX_REQUEST_BYTES", default=CHAT_ATTACHMENT_MAX_BYTES + 64 * 1024)
 
 # --- I18N -------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English and Simplified Chinese (README, "Languages"). A request's language comes from the
+# django_language cookie (set by the switcher, and from User.language at sign-in), else from
+# Accept-Language, else English; the API's `detail` texts and the WebSocket's error frames follow it.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -398,6 +441,7 @@ if SECURE_PROXY_SSL:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
 # HSTS on https responses: a year by default once TLS is in front. deploy/nginx sends the
 # same header itself (CHAT_HSTS_SECONDS) on everything it serves, replacing this one.
 # includeSubDomains covers subdomains of the chat's own host name only. Preloading is a

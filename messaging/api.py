@@ -1,11 +1,16 @@
 """Messages REST API: history, the change log, send, edit, delete, reactions, read pointer, search."""
 
+from django.contrib.auth import logout
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import api as accounts_api
+from accounts.serializers import AccountDeleteSerializer, ProfileSerializer, UserSerializer
+from accounts.throttling import AccountDeleteRateThrottle
 from messaging import services
+from messaging.people import account_delete, user_profile_update
 from messaging.selectors import message_changes, message_history, message_history_around, message_search
 from messaging.serializers import (
     CHANGES_DEFAULT_LIMIT,
@@ -150,3 +155,28 @@ class SearchView(APIView):
             limit=params["limit"],
         )
         return Response({"results": MessageSerializer(messages, many=True).data, "has_more": has_more})
+
+
+class MeView(accounts_api.MeView):
+    """me/: read oneself (accounts), change one's name or avatar, delete one's account (messaging.people)."""
+
+    def get_throttles(self):
+        if self.request.method == "DELETE":
+            return [*super().get_throttles(), AccountDeleteRateThrottle()]
+        return super().get_throttles()
+
+    @extend_schema(request=ProfileSerializer, responses=UserSerializer)
+    def patch(self, request):
+        serializer = ProfileSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_profile_update(user=request.user, **serializer.validated_data)
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=AccountDeleteSerializer, responses={204: None})
+    def delete(self, request):
+        serializer = AccountDeleteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        account_delete(user=request.user, **serializer.validated_data)
+        if hasattr(request._request, "session"):
+            logout(request._request)  # this browser's session ends with the account
+        return Response(status=status.HTTP_204_NO_CONTENT)

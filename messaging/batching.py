@@ -12,6 +12,7 @@ import logging
 import weakref
 
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy
 
 from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
@@ -50,10 +51,10 @@ class SendBatcher:
             results = await database_sync_to_async(_send_collecting)([request for request, _ in batch], events)
         except DatabaseError:
             logger.exception("send batch of %d failed", len(batch))
-            results = [Unavailable("The message could not be stored; try again.")] * len(batch)
+            results = [Unavailable(gettext_lazy("The message could not be stored; try again."))] * len(batch)
         except Exception:
             logger.exception("send batch of %d failed", len(batch))
-            results = [ChatError("The message could not be stored; try again.")] * len(batch)
+            results = [ChatError(gettext_lazy("The message could not be stored; try again."))] * len(batch)
         # Pushed from here, on the loop: the database thread is not held by the publish (free for other calls).
         # Before the acks, as publishing on commit did; a failed push is logged, the messages are stored.
         try:

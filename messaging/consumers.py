@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
@@ -19,6 +21,7 @@ from chatroom import metrics
 from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
 from chatroom.frame_validation import validate_frame
+from chatroom.i18n import language_from_scope
 from chatroom.realtime import protocol
 from chatroom.realtime.events import session_id
 from chatroom.realtime.frames import WIRE_EXTENSION, OutgoingFrame, encode_frame
@@ -119,6 +122,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.user_id = user.id
+        # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
+        self.language = getattr(user, "language", "") or language_from_scope(self.scope)
         # A plain dict: DRF's ReturnDict keeps its serializer (and its fields) alive with the socket, ~6 KiB each.
         self.user_data = dict(UserSerializer(user).data)
         self.room_ids = set()
@@ -182,13 +187,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         if self.hub is None:  # closed as unauthenticated; nothing to answer
             return
+        translation.activate(self.language)  # this socket's task only: texts made while handling the frame
         client_id = None
         try:
             frame = self._parse(text_data)
             client_id = echoable(frame.get("client_id"))
             kind = CLIENT_FRAMES.get(frame["type"]) if isinstance(frame.get("type"), str) else None
             if kind is None:
-                raise FrameError("unknown_type", "Unknown or missing frame type.")
+                raise FrameError("unknown_type", _("Unknown or missing frame type."))
             await kind.handler(self, _validated(kind.serializer, frame))
         except ChatError as error:
             await self.send_error(error, client_id)
@@ -200,22 +206,24 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     def _parse(self, text_data: str | None) -> dict:
         if text_data is None:
-            raise FrameError("bad_json", "Frames must be JSON text, not binary.")
+            raise FrameError("bad_json", _("Frames must be JSON text, not binary."))
         limit = settings.CHAT_MAX_FRAME_BYTES
         if len(text_data) > limit // 4 and len(text_data.encode("utf-8", "surrogatepass")) > limit:
-            raise FrameError("too_large", f"Frames are limited to {limit // 1024} KiB.")
+            raise FrameError("too_large", _("Frames are limited to %(kib)d KiB.") % {"kib": limit // 1024})
         try:
             frame = json.loads(text_data)
         except (ValueError, RecursionError):  # RecursionError: nesting too deep for the parser
-            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+            raise FrameError("bad_json", _("The frame is not valid JSON.")) from None
         if not isinstance(frame, dict):
-            raise FrameError("bad_json", "The frame must be a JSON object.")
+            raise FrameError("bad_json", _("The frame must be a JSON object."))
         return frame
 
     @client_frame("message.send", MessageSendFrameSerializer)
     async def on_message_send(self, data: dict) -> None:
         started = time.perf_counter()
-        request = SendRequest(self.user, data["room"], data["body"], data["client_id"], data["reply_to"])
+        request = SendRequest(
+            self.user, data["room"], data["body"], data["client_id"], data["reply_to"], tuple(data["attachments"])
+        )
         result = await get_batcher().send(request)
         await self.send_frame(protocol.ack(client_id=data["client_id"], message=result.message_data()))
         metrics.send_seconds.observe(time.perf_counter() - started)

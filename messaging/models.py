@@ -1,6 +1,11 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+
+from chatroom.storage import attachment_storage
 
 
 class Message(models.Model):
@@ -96,3 +101,72 @@ class MessageMention(models.Model):
 
     def __str__(self):
         return f"{self.user_id} in #{self.message_id}"
+
+
+@deconstructible
+class AttachmentPath:
+    """A stored attachment's name: random, in `folder`, with a server-chosen extension; never the sender's name."""
+
+    def __init__(self, folder: str):
+        self.folder = folder
+
+    def __call__(self, instance, filename: str) -> str:
+        extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+        if extension not in ATTACHMENT_EXTENSIONS:
+            extension = "bin"
+        token = secrets.token_hex(16)
+        return f"{self.folder}/{token[:2]}/{token}.{extension}"
+
+    def __eq__(self, other):
+        return isinstance(other, AttachmentPath) and other.folder == self.folder
+
+
+# Stored extensions: what the server itself encoded, or "bin" for every other file.
+ATTACHMENT_EXTENSIONS = ("png", "jpg", "webp", "bin")
+
+
+class Attachment(models.Model):
+    """
+    An uploaded file: its uploader's until one of their sends in the same room uses it,
+    then the message's (PROTOCOL.md version 2). An image is stored re-encoded, with a
+    thumbnail; any other file as it came. Stored names are random; `name` is what the
+    sender called it, shown and used for downloads only.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("image")
+        FILE = "file", _("file")
+
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("uploader")
+    )
+    room = models.ForeignKey("rooms.Room", on_delete=models.CASCADE, related_name="+", verbose_name=_("room"))
+    message = models.ForeignKey(
+        Message,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attachments",
+        verbose_name=_("message"),
+    )
+    # Its place among the message's attachments, as the send listed them.
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    file = models.FileField(_("file"), storage=attachment_storage, upload_to=AttachmentPath("files"), max_length=200)
+    thumbnail = models.FileField(
+        _("thumbnail"), storage=attachment_storage, upload_to=AttachmentPath("thumbnails"), max_length=200, blank=True
+    )
+    width = models.PositiveIntegerField(_("width"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("height"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return f"{self.name} ({self.kind}, #{self.id})"

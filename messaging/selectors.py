@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from chatroom.exceptions import NotFound
 from messaging.models import Message
@@ -20,10 +21,11 @@ SEARCH_MAX_LIMIT = 100
 def messages_shown() -> QuerySet[Message]:
     """
     Messages with what their protocol object shows (author, the message each
-    answers and its author) in the same query: a page costs one query, never
-    one per message. Mentions and reactions are columns of the message.
+    answers and its author) in the same query, and their attachments in one
+    more: a page costs two queries, never one per message. Mentions and
+    reactions are columns of the message.
     """
-    return Message.objects.select_related("author", "reply_to__author")
+    return Message.objects.select_related("author", "reply_to__author").prefetch_related("attachments")
 
 
 def message_history(*, room_id: int, before: int | None = None, after: int | None = None, limit: int = 50):
@@ -53,7 +55,7 @@ def message_changes(*, room_id: int, since: int, limit: int) -> tuple[int, list[
     """
     seq = Room.objects.filter(pk=room_id).values_list("seq", flat=True).first()
     if seq is None:
-        raise NotFound("No such room.")
+        raise NotFound(_("No such room."))
     rows = list(messages_shown().filter(room_id=room_id, seq__gt=since, seq__lte=seq).order_by("seq")[: limit + 1])
     return seq, rows[:limit], len(rows) > limit
 
@@ -62,7 +64,7 @@ def message_get(*, room_id: int, message_id: int) -> Message:
     """An undeleted message of a room the caller was already checked into, or NotFound."""
     message = messages_shown().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
     if message is None:
-        raise NotFound("No such message.")
+        raise NotFound(_("No such message."))
     return message
 
 

@@ -1,10 +1,13 @@
+from urllib.parse import quote
+
 import emoji
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import UserSerializer
 from chatroom.fields import StrictCharField, StrictIntegerField, TimestampField
-from messaging.models import Message
+from messaging.models import Attachment, Message
 
 BODY_MAX_LENGTH = 4000
 CLIENT_ID_MAX_LENGTH = 64
@@ -12,6 +15,9 @@ CLIENT_ID_MAX_LENGTH = 64
 EXCERPT_LENGTH = 200
 CHANGES_DEFAULT_LIMIT = 100
 CHANGES_MAX_LIMIT = 500
+# At most this many attachments in one message (PROTOCOL.md version 2).
+MAX_ATTACHMENTS = 10
+ATTACHMENT_URL_PREFIX = "/api/attachments/"
 
 
 class ReplyTargetSerializer(serializers.Serializer):
@@ -30,17 +36,36 @@ class ReactionSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.Serializer):
-    """A file sent with a message (PROTOCOL.md version 2); uploads come with issue 13, so every list is empty."""
+    """
+    A file sent with a message, or uploaded to be (PROTOCOL.md version 2). `url` and
+    `thumbnail_url` are the server's own paths, which check access (messaging.attachments).
+    """
 
     id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=["image", "file"])
     name = serializers.CharField()
     size = serializers.IntegerField()
     content_type = serializers.CharField()
-    url = serializers.CharField()
-    thumbnail_url = serializers.CharField(allow_null=True)
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
+
+    def get_url(self, attachment: Attachment) -> str:
+        return attachment_url(attachment)
+
+    def get_thumbnail_url(self, attachment: Attachment) -> str | None:
+        return attachment_thumbnail_url(attachment)
+
+
+def attachment_url(attachment: Attachment) -> str:
+    """The file's URL: /api/attachments/{id}/{name}, the name percent-encoded."""
+    return f"{ATTACHMENT_URL_PREFIX}{attachment.id}/{quote(attachment.name, safe='')}"
+
+
+def attachment_thumbnail_url(attachment: Attachment) -> str | None:
+    """An image's thumbnail: /api/attachments/{id}/thumbnail/ (a file has none)."""
+    return f"{ATTACHMENT_URL_PREFIX}{attachment.id}/thumbnail/" if attachment.thumbnail else None
 
 
 @extend_schema_field(ReplyTargetSerializer(allow_null=True))
@@ -66,11 +91,13 @@ class ReactionsField(serializers.ReadOnlyField):
 
 @extend_schema_field(AttachmentSerializer(many=True))
 class AttachmentsField(serializers.Field):
+    """A message's attachments, in the order its send listed them; prefetched (messaging.selectors.messages_shown)."""
+
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, message: Message):
-        return []
+        return [AttachmentSerializer(attachment).data for attachment in message.attachments.all()]
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -128,17 +155,33 @@ class MessageChangeSerializer(MessageSerializer):
 
 
 class MessageSendSerializer(serializers.Serializer):
-    """A message to send, whether it came by REST or WebSocket; the body is trimmed, then 1-4,000 code points."""
+    """
+    A message to send, whether it came by REST or WebSocket; the body is trimmed, then 1-4,000
+    code points, or empty when `attachments` (ids of the sender's uploads, at most 10) is not.
+    """
 
-    body = StrictCharField(max_length=BODY_MAX_LENGTH)
+    body = StrictCharField(max_length=BODY_MAX_LENGTH, allow_blank=True, required=False, default="")
     client_id = StrictCharField(max_length=CLIENT_ID_MAX_LENGTH, required=False, allow_null=True, default=None)
     reply_to = StrictIntegerField(min_value=1, required=False, allow_null=True, default=None)
+    attachments = serializers.ListField(
+        child=StrictIntegerField(min_value=1), max_length=MAX_ATTACHMENTS, required=False, default=list
+    )
+
+    def validate_attachments(self, value: list[int]) -> list[int]:
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("An attachment is listed twice.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs["body"] and not attrs["attachments"]:
+            raise serializers.ValidationError({"body": [self.fields["body"].error_messages["blank"]]})
+        return attrs
 
 
 class MessageEditSerializer(serializers.Serializer):
-    """A new body: the same rules as a send."""
+    """A new body: the same rules as a send (empty only for a message with attachments: messaging.services)."""
 
-    body = StrictCharField(max_length=BODY_MAX_LENGTH)
+    body = StrictCharField(max_length=BODY_MAX_LENGTH, allow_blank=True)
 
 
 class EmojiField(StrictCharField):
@@ -147,7 +190,7 @@ class EmojiField(StrictCharField):
     form: "❤" (without the variation selector) and "❤️" are the same reaction.
     """
 
-    default_error_messages = {"not_emoji": "Must be a single emoji."}
+    default_error_messages = {"not_emoji": _("Must be a single emoji.")}
 
     def __init__(self, **kwargs):
         super().__init__(max_length=32, trim_whitespace=False, **kwargs)
@@ -210,7 +253,7 @@ class MessageHistoryQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if len({"before", "after", "around"} & attrs.keys()) > 1:
-            raise serializers.ValidationError("Give one of `before`, `after` or `around`.")
+            raise serializers.ValidationError(_("Give one of `before`, `after` or `around`."))
         return attrs
 
 

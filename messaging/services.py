@@ -16,7 +16,7 @@ reactions share one rate limit per user across every socket and REST call.
 
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ from channels.db import database_sync_to_async
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.serializers import UserSerializer
 from chatroom import metrics
@@ -31,6 +32,7 @@ from chatroom.exceptions import ChatError, Forbidden, Invalid, NotFound, NotMemb
 from chatroom.ratelimit import send_bucket
 from chatroom.realtime import protocol
 from chatroom.realtime.events import Event, publish_now, publish_on_commit, to_room
+from messaging.attachments import attachments_bind, attachments_claim, attachments_delete_for_message
 from messaging.models import Message, MessageEdit, MessageMention, Reaction
 from messaging.rendering import Member, Rendered, mention_names, render
 from messaging.search import search_index_update
@@ -40,6 +42,7 @@ from moderation.models import ModerationAction
 from moderation.services import moderation_forget_message_text, moderation_record
 from rooms.models import Membership, Room
 from rooms.selectors import members_named, membership_acting, membership_get, membership_pairs
+from rooms.services import direct_reveal
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -57,6 +60,7 @@ class SendRequest:
     body: str
     client_id: str | None = None
     reply_to: int | None = None  # id of the message this one answers
+    attachments: tuple[int, ...] = ()  # ids of the author's uploads in this room, in order (messaging.attachments)
 
 
 @dataclass(frozen=True)
@@ -84,10 +88,17 @@ def message_new_event(message: Message, data: dict) -> Event:
 
 
 def message_send(
-    *, author: "User", room_id: int, body: str, client_id: str | None = None, reply_to: int | None = None
+    *,
+    author: "User",
+    room_id: int,
+    body: str,
+    client_id: str | None = None,
+    reply_to: int | None = None,
+    attachments: Sequence[int] = (),
 ) -> SendResult:
     """Store one message and push it to the room; see message_send_many."""
-    result = message_send_many(requests=[SendRequest(author, room_id, body, client_id, reply_to)])[0]
+    request = SendRequest(author, room_id, body, client_id, reply_to, tuple(attachments))
+    result = message_send_many(requests=[request])[0]
     if isinstance(result, ChatError):
         raise result
     return result
@@ -119,11 +130,14 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         if request.client_id is not None and key in stored:
             results[index] = SendResult(stored[key], created=False)
             continue
+        if not request.body and not request.attachments:
+            results[index] = Invalid(fields={"body": [gettext_lazy("A message needs a body or attachments.")]})
+            continue
         if request.client_id is not None and key in first_of:
             continue  # repeated within this batch: answered as the first, below
         target = targets.get(request.reply_to) if request.reply_to is not None else None
         if request.reply_to is not None and (target is None or target.room_id != request.room_id):
-            results[index] = Invalid(fields={"reply_to": ["No such message in this room."]})
+            results[index] = Invalid(fields={"reply_to": [gettext_lazy("No such message in this room.")]})
             continue
         if request.client_id is not None:
             first_of[key] = index
@@ -148,7 +162,9 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
         for (_, message), rendered in zip(to_insert, _render((m.room_id, m.body) for _, m in to_insert), strict=True):
             message.html, message.mentions = rendered.html, rendered.mentions
         try:
-            inserted = _insert([message for _, message in to_insert])
+            inserted = _insert(
+                [message for _, message in to_insert], [requests[index].attachments for index, _ in to_insert]
+            )
         except IntegrityError:
             # A concurrent send with the same client_id: retry one by one so that each
             # request gets its own answer.
@@ -159,8 +175,8 @@ def message_send_many(*, requests: list[SendRequest]) -> list[SendResult | ChatE
             return results
         metrics.messages_stored.inc(sum(data is not None for data in inserted))
         for (index, message), data in zip(to_insert, inserted, strict=True):
-            # No data: the room was deleted since the membership check.
-            results[index] = SendResult(message, created=True, data=data) if data is not None else NotMember()
+            # A ChatError: the room was deleted since the membership check, or an attachment was refused.
+            results[index] = data if isinstance(data, ChatError) else SendResult(message, created=True, data=data)
     for index, request in enumerate(requests):
         if results[index] is None:  # repeated within the batch: answer as the first was answered
             first = stored.get((request.author.id, request.client_id))
@@ -234,12 +250,20 @@ def _rooms_lock(room_ids: Iterable[int]) -> dict[int, int]:
 def _seq_take(counts: Mapping[int, int]) -> dict[int, int]:
     """Take `counts[room_id]` consecutive numbers in each room; return the first of each, for the rooms that exist."""
     current = _rooms_lock(counts)
-    if len(current) == 1:
-        [(room_id, seq)] = current.items()
-        Room.objects.filter(pk=room_id).update(seq=seq + counts[room_id])
-    elif current:
-        _seqs_set({room_id: seq + counts[room_id] for room_id, seq in current.items()})
-    return {room_id: seq + 1 for room_id, seq in current.items()}
+    return _seq_take_locked(current, {room_id: count for room_id, count in counts.items() if room_id in current})
+
+
+def _seq_take_locked(current: Mapping[int, int], counts: Mapping[int, int]) -> dict[int, int]:
+    """
+    Take `counts[room_id]` consecutive numbers in each room already locked by _rooms_lock
+    (`current`: its seq); return the first of each.
+    """
+    if len(counts) == 1:
+        [(room_id, count)] = counts.items()
+        Room.objects.filter(pk=room_id).update(seq=current[room_id] + count)
+    elif counts:  # one UPDATE for the batch's rooms, not one per room
+        _seqs_set({room_id: current[room_id] + count for room_id, count in counts.items()})
+    return {room_id: current[room_id] + 1 for room_id in counts}
 
 
 def _seqs_set(seqs: Mapping[int, int]) -> None:
@@ -259,17 +283,26 @@ def _seqs_set(seqs: Mapping[int, int]) -> None:
 
 
 @transaction.atomic
-def _insert(messages: list[Message]) -> list[dict | None]:
+def _insert(messages: list[Message], attachment_ids: list[tuple[int, ...]]) -> list[dict | ChatError]:
     """
-    Number and store the messages, publish them after commit, and return each
-    serialized (None for one whose room no longer exists).
+    Number and store the messages with their attachments, publish them after
+    commit, and return each serialized, or the ChatError that refused it
+    (NotMember: its room no longer exists; Invalid: an attachment it names
+    cannot be used, messaging.attachments.attachments_claim).
     One serializer for the whole batch: DRF builds a ModelSerializer's fields
     for every instance, which costs more than the rest of a send, so the batch
     is serialized once (many=True) and that data serves both push and ack.
     """
-    next_seq = _seq_take(Counter(message.room_id for message in messages))
+    current = _rooms_lock(message.room_id for message in messages)
+    in_rooms = [
+        (message, ids) for message, ids in zip(messages, attachment_ids, strict=True) if message.room_id in current
+    ]
+    refused, taken = attachments_claim(sends=in_rooms)
+    refusals: dict[int, ChatError] = {id(in_rooms[index][0]): error for index, error in refused.items()}
+    stored = [message for message, _ in in_rooms if id(message) not in refusals]
+    next_seq = _seq_take_locked(current, Counter(message.room_id for message in stored))
+    first_messages_in = [room_id for room_id, seq in next_seq.items() if seq == 1]
     now = timezone.now()
-    stored = [message for message in messages if message.room_id in next_seq]
     for message in stored:
         message.seq = next_seq[message.room_id]
         next_seq[message.room_id] += 1
@@ -279,6 +312,7 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     else:  # MySQL returns no ids from a multi-row INSERT
         for message in stored:
             message.save(force_insert=True)
+    attachments_bind(messages=stored, taken=taken)
     search_index_update(messages=stored, created=True)
     MessageMention.objects.bulk_create(
         MessageMention(message=message, user_id=user_id, room_id=message.room_id)
@@ -287,8 +321,10 @@ def _insert(messages: list[Message]) -> list[dict | None]:
     )
     serialized = [_new_message_serializer().to_representation(message) for message in stored]
     publish_on_commit(message_new_event(m, data) for m, data in zip(stored, serialized, strict=True))
+    if first_messages_in:  # a direct room reaches its peer with its first message
+        publish_on_commit(direct_reveal(room_ids=first_messages_in))
     by_message = {id(message): data for message, data in zip(stored, serialized, strict=True)}
-    return [by_message.get(id(message)) for message in messages]
+    return [by_message.get(id(message)) or refusals.get(id(message)) or NotMember() for message in messages]
 
 
 @functools.cache
@@ -328,7 +364,7 @@ def _lock_for_change(*, room_id: int, message_id: int) -> tuple[int, Message]:
     seq = _rooms_lock([room_id]).get(room_id)
     message = messages_shown().filter(pk=message_id, room_id=room_id, deleted_at__isnull=True).first()
     if seq is None or message is None:
-        raise NotFound("No such message.")
+        raise NotFound(gettext_lazy("No such message."))
     return seq, message
 
 
@@ -352,11 +388,13 @@ def message_edit(*, author: "User", room_id: int, message_id: int, body: str) ->
     """
     membership_get(user=author, room_id=room_id)
     if message_get(room_id=room_id, message_id=message_id).author_id != author.id:
-        raise Forbidden("Only its author may edit a message.")
+        raise Forbidden(gettext_lazy("Only its author may edit a message."))
     _spend_send_budget(author)
     [rendered] = _render([(room_id, body)])
     with transaction.atomic():
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
+        if not body and not message.attachments.all():
+            raise Invalid(fields={"body": ["Only a message with attachments may have an empty body."]})
         if message.body == body:
             return ChangeResult(message, MessageSerializer(message).data, changed=False)
         now = timezone.now()
@@ -386,13 +424,14 @@ def message_delete(
     acting = membership_acting(actor=actor, room_id=room_id, as_staff=as_staff)
     message = message_get(room_id=room_id, message_id=message_id)
     if message.author_id != actor.id and acting.role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
-        raise Forbidden("Only the author, the room's owner or an admin may delete this message.")
+        raise Forbidden(gettext_lazy("Only the author, the room's owner or an admin may delete this message."))
     if not as_staff:
         _spend_send_budget(actor)
     with transaction.atomic():
         seq, message = _lock_for_change(room_id=room_id, message_id=message_id)
         message.deleted_at, message.seq = timezone.now(), _seq_advance(room_id, seq)
         message.save(update_fields=["deleted_at", "seq"])
+        attachments_delete_for_message(message=message)  # their files go after commit
         search_index_update(messages=[message])
         if as_staff or message.author_id != actor.id:
             moderation_record(
@@ -436,7 +475,14 @@ def _reaction_change(*, user: "User", room_id: int, message_id: int, emoji: str,
         if add:
             same = next((r for r in reactions if r.emoji == emoji), None)
             if same is None and len({r.emoji for r in reactions}) >= MAX_REACTION_EMOJI:
-                raise Invalid(fields={"emoji": [f"A message takes at most {MAX_REACTION_EMOJI} different emoji."]})
+                raise Invalid(
+                    fields={
+                        "emoji": [
+                            gettext_lazy("A message takes at most %(count)d different emoji.")
+                            % {"count": MAX_REACTION_EMOJI}
+                        ]
+                    }
+                )
             message.seq = _seq_advance(room_id, seq)
             emoji_seq = same.emoji_seq if same is not None else message.seq
             reactions.append(Reaction.objects.create(message=message, user=user, emoji=emoji, emoji_seq=emoji_seq))
@@ -461,7 +507,7 @@ def message_mark_read(*, user: "User", room_id: int, message_id: int) -> None:
     """Move the user's read pointer forward to `message_id`, a message of the room; never back."""
     membership = membership_get(user=user, room_id=room_id)
     if not Message.objects.filter(pk=message_id, room_id=room_id).exists():
-        raise Invalid(fields={"message_id": ["No such message in this room."]})
+        raise Invalid(fields={"message_id": [gettext_lazy("No such message in this room.")]})
     Membership.objects.filter(pk=membership.pk, last_read_message_id__lt=message_id).update(
         last_read_message_id=message_id
     )

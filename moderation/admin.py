@@ -46,19 +46,21 @@ class BannedFilter(admin.SimpleListFilter):
 
 @admin.register(User)
 class UserAdmin(ModerationAdminMixin, BaseUserAdmin):
-    list_display = ["username", "is_active", "is_staff", "date_joined", "last_login", "links"]
+    list_display = ["username", "display_name", "is_active", "is_staff", "date_joined", "last_login", "links"]
+    # A display name can imitate someone else's: staff find people by it too.
+    search_fields = [*BaseUserAdmin.search_fields, "display_name"]
     list_filter = ["is_active", "is_staff", "is_superuser", BannedFilter, "date_joined"]
     ordering = ["-id"]
     list_per_page = 100
     show_full_result_count = False
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Chat"), {"fields": ["avatar", "links"]}))
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Chat"), {"fields": ["display_name", "avatar", "deleted_at", "links"]}))
     actions = ["deactivate", "reactivate"]
     formfield_overrides = {models.ImageField: {"form_class": AvatarUploadField}}
 
     def get_readonly_fields(self, request, obj=None):
         # is_active changes only through the actions: deactivation must also
         # revoke tokens and close sockets, which a plain save would not do.
-        readonly = ["links"]
+        readonly = ["links", "deleted_at"]
         if obj is not None:
             readonly += ["is_active", "date_joined", "last_login"]
         return readonly

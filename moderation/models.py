@@ -31,6 +31,7 @@ class ModerationAction(models.Model):
         MEMBER_UNBAN = "member_unban", _("unban from room")
         INVITE_ROTATE = "invite_rotate", _("rotate invite code")
         ROOM_DELETE = "room_delete", _("delete room")
+        ROOM_HAND_OVER = "room_hand_over", _("hand room over")
         USER_DEACTIVATE = "user_deactivate", _("deactivate user")
         USER_REACTIVATE = "user_reactivate", _("reactivate user")
 

@@ -13,6 +13,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from chatroom.exceptions import Conflict, Forbidden
@@ -74,11 +75,11 @@ def moderation_record(
 
 def _check_may_deactivate(actor: "User", user: "User") -> None:
     if not user_may_moderate(actor):
-        raise Forbidden("Only staff with the moderate permission may deactivate or reactivate users.")
+        raise Forbidden(_("Only staff with the moderate permission may deactivate or reactivate users."))
     if user.pk == actor.pk:
-        raise Conflict("You cannot change your own account's state.")
+        raise Conflict(_("You cannot change your own account's state."))
     if (user.is_staff or user.is_superuser) and not actor.is_superuser:
-        raise Forbidden("Only a superuser may deactivate or reactivate a staff account.")
+        raise Forbidden(_("Only a superuser may deactivate or reactivate a staff account."))
 
 
 @transaction.atomic
@@ -92,7 +93,7 @@ def user_deactivate(*, actor: "User", user: "User", reason: str = "") -> None:
     """
     _check_may_deactivate(actor, user)
     if not user.is_active:
-        raise Conflict(f"{user} is already deactivated.")
+        raise Conflict(_("%(user)s is already deactivated.") % {"user": user})
     user.is_active = False
     user.tokens_valid_after = timezone.now()
     user.save(update_fields=["is_active", "tokens_valid_after"])
@@ -116,7 +117,9 @@ def user_reactivate(*, actor: "User", user: "User", reason: str = "") -> None:
     """Let a deactivated user log in again; their old tokens and sessions stay revoked."""
     _check_may_deactivate(actor, user)
     if user.is_active:
-        raise Conflict(f"{user} is already active.")
+        raise Conflict(_("%(user)s is already active.") % {"user": user})
+    if user.deleted_at is not None:
+        raise Conflict(_("This account was deleted by its owner; it cannot be reactivated."))
     user.is_active = True
     user.save(update_fields=["is_active"])
     moderation_record(

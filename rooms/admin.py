@@ -44,7 +44,7 @@ class MembershipInline(admin.TabularInline):
     """The room's members, read-only: joining, roles and removal go through the services."""
 
     model = Membership
-    fields = ["user", "role", "joined_at", "last_read_message_id"]
+    fields = ["user", "role", "joined_at", "last_read_message_id", "hidden"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -66,16 +66,16 @@ class RoomAdmin(ReadOnlyRecordsMixin, ModerationAdminMixin, admin.ModelAdmin):
     their invite codes or delete them through the services, which tell clients.
     """
 
-    list_display = ["id", "name", "owner", "member_count", "created_at", "links"]
+    list_display = ["id", "name", "kind", "owner", "member_count", "created_at", "links"]
     list_display_links = ["id", "name"]
     list_select_related = ["owner"]
-    list_filter = ["created_at"]
+    list_filter = ["kind", "created_at"]
     search_fields = ["name", "=owner__username", "=invite_code"]
     search_help_text = _("Part of a room's name, its owner's exact username, or an exact invite code.")
     ordering = ["-id"]
     list_per_page = 100
     show_full_result_count = False
-    fields = ["id", "name", "description", "avatar", "owner", "invite_code", "created_at", "links"]
+    fields = ["id", "kind", "name", "description", "avatar", "owner", "invite_code", "created_at", "links"]
     readonly_fields = fields
     inlines = [MembershipInline]
     actions = ["rotate_invite", "delete_rooms", "ban_user", "unban_user"]

@@ -8,20 +8,23 @@ from rest_framework.views import APIView
 from chatroom.uploads import UploadLimitMixin
 from rooms import services
 from rooms.permissions import RoomScopedView
-from rooms.selectors import member_list, room_get_for_member, room_list_for_user, with_presence
+from rooms.selectors import ban_list, member_list, room_get_for_member, room_list_for_user, with_presence
 from rooms.serializers import (
+    BanSerializer,
+    DirectOpenSerializer,
     InviteCodeSerializer,
     JoinSerializer,
     MemberSerializer,
     RoleSerializer,
     RoomInputSerializer,
     RoomSerializer,
+    RoomUpdateSerializer,
 )
 
 
 def room_response(request, room_id: int, status_code: int = status.HTTP_200_OK) -> Response:
     room = room_get_for_member(user=request.user, room_id=room_id)
-    return Response(RoomSerializer(room).data, status=status_code)
+    return Response(RoomSerializer(room, context={"request": request}).data, status=status_code)
 
 
 class RoomListView(UploadLimitMixin, APIView):
@@ -29,7 +32,8 @@ class RoomListView(UploadLimitMixin, APIView):
 
     @extend_schema(responses=RoomSerializer(many=True))
     def get(self, request):
-        return Response(RoomSerializer(room_list_for_user(user=request.user), many=True).data)
+        rooms = room_list_for_user(user=request.user)
+        return Response(RoomSerializer(rooms, many=True, context={"request": request}).data)
 
     @extend_schema(request=RoomInputSerializer, responses={201: RoomSerializer})
     def post(self, request):
@@ -46,11 +50,16 @@ class RoomDetailView(UploadLimitMixin, RoomScopedView):
     def get(self, request, room_id):
         return room_response(request, room_id)
 
-    @extend_schema(request=RoomInputSerializer(partial=True), responses=RoomSerializer)
+    @extend_schema(request=RoomUpdateSerializer(partial=True), responses=RoomSerializer)
     def patch(self, request, room_id):
-        serializer = RoomInputSerializer(data=request.data, partial=True)
+        serializer = RoomUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        services.room_update(actor=request.user, room_id=room_id, **serializer.validated_data)
+        changes = dict(serializer.validated_data)
+        new_owner = changes.pop("owner", None)
+        if new_owner is not None:
+            services.room_hand_over(actor=request.user, room_id=room_id, user_id=new_owner)
+        if changes or new_owner is None:
+            services.room_update(actor=request.user, room_id=room_id, **changes)
         return room_response(request, room_id)
 
     @extend_schema(responses={204: None})
@@ -66,6 +75,15 @@ class RoomJoinView(APIView):
         serializer.is_valid(raise_exception=True)
         room = services.room_join(user=request.user, **serializer.validated_data)
         return room_response(request, room.id)
+
+
+class DirectOpenView(APIView):
+    @extend_schema(request=DirectOpenSerializer, responses={200: RoomSerializer, 201: RoomSerializer})
+    def post(self, request):
+        serializer = DirectOpenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        room, created = services.direct_open(user=request.user, other_id=serializer.validated_data["user_id"])
+        return room_response(request, room.id, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class RoomLeaveView(RoomScopedView):
@@ -110,6 +128,12 @@ class MemberBanView(RoomScopedView):
     def post(self, request, room_id, user_id):
         services.member_ban(actor=request.user, room_id=room_id, user_id=user_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BanListView(RoomScopedView):
+    @extend_schema(responses=BanSerializer(many=True))
+    def get(self, request, room_id):
+        return Response(BanSerializer(ban_list(user=request.user, room_id=room_id), many=True).data)
 
 
 class BanDetailView(RoomScopedView):

@@ -13,6 +13,18 @@ def new_invite_code() -> str:
 
 
 class Room(models.Model):
+    class Kind(models.TextChoices):
+        GROUP = "group", _("group")
+        # Two people, no invite code, no membership changes (rooms.services.direct_refuse).
+        DIRECT = "direct", _("direct")
+
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.GROUP)
+    # "<lower user id>:<higher user id>" for a direct room, NULL for a group room: unique, so two
+    # concurrent openings of the same pair's room cannot both insert (rooms.services.direct_open).
+    # NULL, not "", for group rooms: a unique index allows many NULLs and no two equal strings.
+    direct_key = models.CharField(  # noqa: DJ001
+        _("direct pair"), max_length=41, null=True, blank=True, editable=False
+    )
     name = models.CharField(_("name"), max_length=64)
     description = models.CharField(_("description"), max_length=500, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to=AvatarPath("avatars/rooms"), blank=True)
@@ -26,9 +38,27 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["direct_key"], name="room_unique_direct_key"),
+            models.CheckConstraint(
+                condition=models.Q(kind="group", direct_key__isnull=True)
+                | models.Q(kind="direct", direct_key__isnull=False),
+                name="room_direct_key_iff_direct",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_direct(self) -> bool:
+        return self.kind == self.Kind.DIRECT
+
+    @staticmethod
+    def direct_key_for(user_id: int, other_id: int) -> str:
+        """The pair's key, the same whichever of the two asks."""
+        low, high = sorted((int(user_id), int(other_id)))
+        return f"{low}:{high}"
 
 
 class Membership(models.Model):
@@ -45,6 +75,9 @@ class Membership(models.Model):
     joined_at = models.DateTimeField(_("joined at"), auto_now_add=True)
     # Id of the last message read; only ever moves forward.
     last_read_message_id = models.BigIntegerField(_("last read message id"), default=0)
+    # A direct room's peer is a member from its opening, but the room is not theirs to see (room
+    # list, hello, sockets) until its first message: no empty conversation from a stranger's click.
+    hidden = models.BooleanField(_("hidden until the first message"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["room", "user"], name="membership_unique_room_user")]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Greatest, Lower
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.serializers import UserSerializer
@@ -21,7 +22,7 @@ from chatroom.realtime.presence import online_user_ids
 from messaging.models import Message, MessageMention
 from moderation.models import ModerationAction
 from moderation.selectors import user_may_moderate
-from rooms.models import Membership, Room
+from rooms.models import Membership, Room, RoomBan
 
 if TYPE_CHECKING:
     from chatroom.realtime.protocol import UserData
@@ -78,11 +79,13 @@ def membership_acting(*, actor: "User", room_id: int, as_staff: bool = False) ->
         membership = membership_get(user=actor, room_id=room_id)
         return Acting(membership, membership.role)
     if not user_may_moderate(actor):
-        raise Forbidden("Only staff with the moderate permission may moderate rooms they are not managing.")
+        raise Forbidden(
+            gettext_lazy("Only staff with the moderate permission may moderate rooms they are not managing.")
+        )
     try:
         room = Room.objects.get(pk=room_id)
     except (Room.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such room.") from None
+        raise NotFound(gettext_lazy("No such room.")) from None
     return Acting(Membership(room=room, user=actor, role=Membership.Role.OWNER), ModerationAction.Authority.STAFF)
 
 
@@ -91,7 +94,7 @@ def member_get(*, room_id: int, user_id: int) -> Membership:
     try:
         return Membership.objects.select_related("user").get(room_id=room_id, user_id=user_id)
     except (Membership.DoesNotExist, ValueError, TypeError):
-        raise NotFound("No such member.") from None
+        raise NotFound(gettext_lazy("No such member.")) from None
 
 
 def room_lock(*, room_id: int) -> None:
@@ -109,13 +112,18 @@ def room_lock(*, room_id: int) -> None:
     list(Room.objects.select_for_update().filter(pk=room_id).values_list("pk", flat=True))
 
 
+def _shown_memberships(*, user: "User") -> QuerySet[Membership]:
+    """The user's memberships but those of direct rooms hidden from them until their first message."""
+    return Membership.objects.filter(user=user, hidden=False)
+
+
 def room_ids_for_user(*, user: "User") -> set[int]:
-    return set(Membership.objects.filter(user=user).values_list("room_id", flat=True))
+    return set(_shown_memberships(user=user).values_list("room_id", flat=True))
 
 
 def room_seqs_for_user(*, user: "User") -> dict[int, int]:
     """{room id: the room's latest change number} for each room of the user: what `hello` tells a socket."""
-    return dict(Membership.objects.filter(user=user).values_list("room_id", "room__seq"))
+    return dict(_shown_memberships(user=user).values_list("room_id", "room__seq"))
 
 
 def members_named(*, room_ids: Iterable[int], names: Iterable[str]) -> list[tuple[int, int, str]]:
@@ -170,12 +178,33 @@ def _memberships_with_room_state(*, user: "User") -> QuerySet[Membership]:
     )
 
 
-def _rooms_from(memberships: list[Membership]) -> list[Room]:
+def _peers(*, user: "User", memberships: list[Membership]) -> dict[int, User]:
+    """{direct room id: the other person in it}, one query for all of them (none without direct rooms)."""
+    direct_ids = [m.room_id for m in memberships if m.room.kind == Room.Kind.DIRECT]
+    if not direct_ids:
+        return {}
+    others = Membership.objects.filter(room_id__in=direct_ids).exclude(user=user).select_related("user")
+    return {other.room_id: other.user for other in others}
+
+
+def room_title_for(*, user: "User", room: Room) -> str:
+    """The room's name as `user` sees it: a direct room is named after the other person (as RoomSerializer names it)."""
+    if room.kind != Room.Kind.DIRECT:
+        return room.name
+    peer = Membership.objects.filter(room=room).exclude(user=user).select_related("user").first()
+    if peer is None:
+        return room.name
+    return getattr(peer.user, "display_name", "") or peer.user.username
+
+
+def _rooms_from(memberships: list[Membership], *, user: "User") -> list[Room]:
     last_ids = [m.last_message_id for m in memberships if m.last_message_id]
     last_messages = Message.objects.select_related("author", "reply_to__author").in_bulk(last_ids)
+    peers = _peers(user=user, memberships=memberships)
     rooms = []
     for membership in memberships:
         room = membership.room
+        room.peer = peers.get(room.id)  # the other person, as this member sees the direct room
         room.role = membership.role
         room.member_count = membership.member_count
         room.unread_count = membership.unread_count
@@ -186,9 +215,9 @@ def _rooms_from(memberships: list[Membership]) -> list[Room]:
 
 
 def room_list_for_user(*, user: "User") -> list[Room]:
-    """The user's rooms as the caller sees them, most recent activity first."""
-    memberships = _memberships_with_room_state(user=user).order_by("-last_activity", "-room_id")
-    return _rooms_from(list(memberships))
+    """The user's rooms as the caller sees them, most recent activity first (not the direct ones hidden from them)."""
+    memberships = _memberships_with_room_state(user=user).filter(hidden=False)
+    return _rooms_from(list(memberships.order_by("-last_activity", "-room_id")), user=user)
 
 
 def room_get_for_member(*, user: "User", room_id: int) -> Room:
@@ -199,7 +228,23 @@ def room_get_for_member(*, user: "User", room_id: int) -> Room:
         raise NotMember() from None
     if not memberships:
         raise NotMember()
-    return _rooms_from(memberships)[0]
+    return _rooms_from(memberships, user=user)[0]
+
+
+def room_by_invite_code(*, invite_code: str) -> Room | None:
+    """The group room behind an invite code, or None; for the invite page a signed-out visitor sees."""
+    return Room.objects.filter(invite_code=invite_code, kind=Room.Kind.GROUP).first()
+
+
+def ban_list(*, user: "User", room_id: int) -> list[RoomBan]:
+    """
+    The room's bans, newest first, with whom and by whom in the same query; for
+    its owner and admins (Forbidden for members, NotMember for anyone else).
+    """
+    if membership_get(user=user, room_id=room_id).role not in (Membership.Role.OWNER, Membership.Role.ADMIN):
+        raise Forbidden(gettext_lazy("Only the room's owner or an admin may see its bans."))
+    bans = RoomBan.objects.filter(room_id=room_id).select_related("user", "banned_by")
+    return list(bans.order_by("-created_at", "-id"))
 
 
 def member_list(*, room_id: int) -> list[Membership]:

@@ -12,5 +12,7 @@ urlpatterns = [
     path("rooms/<id:room_id>/members/<id:user_id>/", api.MemberDetailView.as_view(), name="member-detail"),
     path("rooms/<id:room_id>/members/<id:user_id>/kick/", api.MemberKickView.as_view(), name="member-kick"),
     path("rooms/<id:room_id>/members/<id:user_id>/ban/", api.MemberBanView.as_view(), name="member-ban"),
+    path("rooms/<id:room_id>/bans/", api.BanListView.as_view(), name="ban-list"),
+    path("dms/", api.DirectOpenView.as_view(), name="direct-open"),
     path("rooms/<id:room_id>/bans/<id:user_id>/", api.BanDetailView.as_view(), name="ban-detail"),
 ]

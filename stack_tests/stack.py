@@ -81,10 +81,14 @@ class Stack:
             DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
             DJANGO_STATIC_ROOT=str(workdir / "static"),
             DJANGO_MEDIA_ROOT=str(workdir / "media"),
+            DJANGO_ATTACHMENT_ROOT=str(workdir / "attachments"),
+            # nginx sends attachments' bytes once a worker has checked access (deploy/nginx).
+            CHAT_ATTACHMENT_ACCEL_PREFIX="/_attachments/",
             PATH=f"{VENV_BIN}:{os.environ['PATH']}",
             PYTHON=str(VENV_BIN / "python"),
         )
         (workdir / "media").mkdir()
+        (workdir / "attachments").mkdir()
         return cls(workdir=workdir, env=env)
 
     @property
@@ -134,6 +138,7 @@ class Stack:
             "CHAT_WORKERS": " ".join(f"server {HOST}:{port} fail_timeout=2s;" for port in self.worker_ports),
             "CHAT_STATIC_ROOT": self.env["DJANGO_STATIC_ROOT"],
             "CHAT_MEDIA_ROOT": self.env["DJANGO_MEDIA_ROOT"],
+            "CHAT_ATTACHMENT_ROOT": self.env["DJANGO_ATTACHMENT_ROOT"],
             "CHAT_ACCESS_LOG": str(self.log(f"{name}-access")),
             "CHAT_NGINX_CONF": str(site),
             **settings,

@@ -21,7 +21,8 @@ def test_register_returns_user_and_tokens(api):
     assert response.status_code == 201
     body = response.json()
     assert body["user"]["username"] == "alice"
-    assert set(body["user"]) == {"id", "username", "avatar", "date_joined"}
+    assert set(body["user"]) == {"id", "username", "display_name", "avatar", "date_joined"}
+    assert body["user"]["display_name"] == "alice"
     assert body["user"]["date_joined"].endswith("Z") and len(body["user"]["date_joined"]) == 24
     assert body["access"] and body["refresh"]
     user = User.objects.get(username="alice")

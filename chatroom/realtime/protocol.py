@@ -15,7 +15,7 @@ from typing import Literal, NotRequired, TypedDict
 
 # The handshake was not authenticated (no session, an unknown or spent ticket).
 CLOSE_UNAUTHENTICATED = 4401
-# The user was deactivated by a moderator: do not reconnect.
+# The user was deactivated by a moderator, or deleted their account: do not reconnect.
 CLOSE_DEACTIVATED = 4403
 # The server may have lost pushes (its channel layer was unreachable): reconnect and catch up.
 CLOSE_RESYNC = 4012
@@ -28,6 +28,7 @@ CLOSE_TOO_MANY_SOCKETS = 4429
 class UserData(TypedDict):
     id: int
     username: str
+    display_name: str  # never blank: the username when none was chosen
     avatar: str | None
     date_joined: str
 
@@ -96,7 +97,7 @@ class RoomData(TypedDict):
     description: str
     avatar: str | None
     owner: UserData
-    invite_code: str
+    invite_code: str | None  # None for a direct room
     role: str
     member_count: int
     unread_count: int
@@ -104,6 +105,10 @@ class RoomData(TypedDict):
     created_at: str
     seq: int  # the room's latest change number
     mention_count: int  # messages after the member's read pointer that mention them
+    # the invite link, /join/<invite_code>/, absolute (relative in frames without CHAT_SITE_URL); None if direct
+    invite_url: str | None
+    kind: Literal["group", "direct"]
+    peer: UserData | None  # the other person of a direct room, as this member sees it
 
 
 # --- Server frames ---------------------------------------------------------------
@@ -199,6 +204,13 @@ class PongFrame(TypedDict):
     type: Literal["pong"]
 
 
+class UserUpdatedFrame(TypedDict):
+    """Someone who shares a room with the socket's user changed their display name or avatar."""
+
+    type: Literal["user.updated"]
+    user: UserData
+
+
 ServerFrame = (
     HelloFrame
     | AckFrame
@@ -214,6 +226,7 @@ ServerFrame = (
     | PresenceFrame
     | ErrorFrame
     | PongFrame
+    | UserUpdatedFrame
 )
 
 # Frame type -> its schema; the event tests check every published frame against it.
@@ -232,6 +245,7 @@ FRAME_TYPES: dict[str, type] = {
     "presence": PresenceFrame,
     "error": ErrorFrame,
     "pong": PongFrame,
+    "user.updated": UserUpdatedFrame,
 }
 
 
@@ -291,7 +305,7 @@ def presence(*, room: int, user: UserData, online: bool) -> PresenceFrame:
 
 def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int | None = None) -> ErrorFrame:
     """An `error` frame; `retry_after_ms` only on `rate_limited` (docs/PROTOCOL.md, Decisions)."""
-    frame: ErrorFrame = {"type": "error", "code": code, "detail": detail, "client_id": client_id}
+    frame: ErrorFrame = {"type": "error", "code": code, "detail": str(detail), "client_id": client_id}
     if retry_after_ms is not None:
         frame["retry_after_ms"] = retry_after_ms
     return frame
@@ -299,3 +313,7 @@ def error(*, code: str, detail: str, client_id: str | None, retry_after_ms: int 
 
 def pong() -> PongFrame:
     return {"type": "pong"}
+
+
+def user_updated(*, user: UserData) -> UserUpdatedFrame:
+    return {"type": "user.updated", "user": user}

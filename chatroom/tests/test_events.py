@@ -373,6 +373,42 @@ def test_user_deactivate_and_reactivate(run, member):
     assert run(moderation.user_reactivate, actor=moderator, user=member) == []
 
 
+# --- people ----------------------------------------------------------------------------------
+
+
+def test_user_profile_update_tells_each_room_of_the_user(run, room, member, make_user):
+    from messaging.people import user_profile_update
+
+    events = run(user_profile_update, user=member, display_name="Member Mo")
+    assert events == [(f"room.{room.id}", to_room_envelope(room.id), protocol.user_updated(user=user_data(member)))]
+    assert events[0][2]["user"]["display_name"] == "Member Mo"
+    loner = make_user()
+    events = run(user_profile_update, user=loner, display_name="Lone")
+    assert events == [(f"user.{loner.id}", to_user_envelope(loner.id), protocol.user_updated(user=user_data(loner)))]
+
+
+def test_room_hand_over(run, room, member):
+    events = run(rooms.room_hand_over, actor=room.owner, room_id=room.id, user_id=member.id)
+    assert sorted(group for group, _, _ in events) == sorted([f"user.{room.owner.id}", f"user.{member.id}"])
+    assert {frame["room"]["owner"]["id"] for _, _, frame in events} == {member.id}
+
+
+def test_account_delete(run, room, member):
+    from chatroom.testing.factories import PASSWORD
+    from messaging.people import account_delete
+
+    messaging.message_send(author=member, room_id=room.id, body="bye")
+    events = run(account_delete, user=member, password=PASSWORD, erase_messages=True)
+    member.refresh_from_db()
+    assert [(group, frame["type"] if frame else envelope["close_code"]) for group, envelope, frame in events] == [
+        (f"room.{room.id}", "message.deleted"),
+        (f"room.{room.id}", "user.updated"),
+        (f"room.{room.id}", "member.left"),
+        (f"user.{member.id}", protocol.CLOSE_DEACTIVATED),
+    ]
+    assert events[2][1] == to_room_envelope(room.id, exclude_user=member.id)
+
+
 # --- frames a socket gets straight from its consumer -----------------------------------------
 
 

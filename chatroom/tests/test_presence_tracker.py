@@ -24,7 +24,13 @@ LONG = 60.0
 
 
 def user(uid: int) -> dict:
-    return {"id": uid, "username": f"user{uid}", "avatar": None, "date_joined": "2025-01-01T00:00:00Z"}
+    return {
+        "id": uid,
+        "username": f"user{uid}",
+        "display_name": f"user{uid}",
+        "avatar": None,
+        "date_joined": "2025-01-01T00:00:00Z",
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,8 @@
 #                             (Docker's); empty: none
 #   CHAT_STATIC_ROOT          the directory collectstatic fills (DJANGO_STATIC_ROOT; required)
 #   CHAT_MEDIA_ROOT           uploaded files (DJANGO_MEDIA_ROOT; required)
+#   CHAT_ATTACHMENT_ROOT      attachments, served only after a worker's X-Accel-Redirect
+#                             (DJANGO_ATTACHMENT_ROOT; default /srv/attachments)
 #   CHAT_LISTEN               plain http: a port or address:port (default 80)
 #   CHAT_TLS_CERTIFICATE      certificate chain (PEM); set with CHAT_TLS_CERTIFICATE_KEY, nginx
 #   CHAT_TLS_CERTIFICATE_KEY  serves https with HTTP/2 and redirects plain http to it
@@ -23,6 +25,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 : "${CHAT_WORKERS:?one server host:port; per worker}"
 : "${CHAT_STATIC_ROOT:?the static files directory}"
 : "${CHAT_MEDIA_ROOT:?the media directory}"
+CHAT_ATTACHMENT_ROOT=${CHAT_ATTACHMENT_ROOT:-/srv/attachments}
 CHAT_LISTEN=${CHAT_LISTEN:-80}
 CHAT_TLS_LISTEN=${CHAT_TLS_LISTEN:-443}
 CHAT_HSTS_SECONDS=${CHAT_HSTS_SECONDS:-31536000}
@@ -53,7 +56,7 @@ if [ -n "${CHAT_RESOLVER:-}" ]; then
 	CHAT_RESOLVER_DIRECTIVE="resolver $CHAT_RESOLVER;"
 fi
 
-export CHAT_WORKERS CHAT_STATIC_ROOT CHAT_MEDIA_ROOT CHAT_LISTEN CHAT_TLS_LISTEN CHAT_ACCESS_LOG CHAT_HSTS \
+export CHAT_WORKERS CHAT_STATIC_ROOT CHAT_MEDIA_ROOT CHAT_ATTACHMENT_ROOT CHAT_LISTEN CHAT_TLS_LISTEN CHAT_ACCESS_LOG CHAT_HSTS \
 	CHAT_HTTP2_DIRECTIVE CHAT_LISTEN_HTTP2 CHAT_RESOLVER_DIRECTIVE
 if [ -n "${CHAT_TLS_CERTIFICATE:-}" ]; then
 	: "${CHAT_TLS_CERTIFICATE_KEY:?the private key of CHAT_TLS_CERTIFICATE}"
@@ -75,7 +78,7 @@ else
 fi
 export CHAT_SERVER_LISTEN CHAT_REDIRECT_SERVER CHAT_TRUSTED_PROTO
 
-envsubst '${CHAT_WORKERS} ${CHAT_RESOLVER_DIRECTIVE} ${CHAT_TRUSTED_PROTO} ${CHAT_HSTS} ${CHAT_REDIRECT_SERVER} ${CHAT_SERVER_LISTEN} ${CHAT_ACCESS_LOG} ${CHAT_STATIC_ROOT} ${CHAT_MEDIA_ROOT}' \
+envsubst '${CHAT_WORKERS} ${CHAT_RESOLVER_DIRECTIVE} ${CHAT_TRUSTED_PROTO} ${CHAT_HSTS} ${CHAT_REDIRECT_SERVER} ${CHAT_SERVER_LISTEN} ${CHAT_ACCESS_LOG} ${CHAT_STATIC_ROOT} ${CHAT_MEDIA_ROOT} ${CHAT_ATTACHMENT_ROOT}' \
 	<"$here/chat.conf.template" >"$CHAT_NGINX_CONF.tmp"
 mv "$CHAT_NGINX_CONF.tmp" "$CHAT_NGINX_CONF"
 echo "render.sh: wrote $CHAT_NGINX_CONF ($( [ -n "${CHAT_TLS_CERTIFICATE:-}" ] && echo https || echo http ))"

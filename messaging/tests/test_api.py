@@ -278,9 +278,10 @@ def test_history_and_changes_of_100_messages_cost_a_fixed_number_of_queries(
     api, busy_room, member, django_assert_max_num_queries
 ):
     client = api.as_user(member)
-    with django_assert_max_num_queries(4):  # the user, the membership, the messages (and the room's seq)
+    # The user, the membership, the messages and their attachments (and the room's seq).
+    with django_assert_max_num_queries(5):
         history = client.get(url(busy_room), {"limit": 100}).json()["results"]
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         changes = client.get(url(busy_room, "changes/")).json()["messages"]
     assert len(history) == len(changes) == 100
     assert all(m["reply_to"] and m["reactions"] and m["mentions"] for m in history[1:])

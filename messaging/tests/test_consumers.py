@@ -63,7 +63,13 @@ async def test_hello_lists_the_users_rooms(make_user):
     hello = await ws.receive_json_from()
     assert hello == {
         "type": "hello",
-        "user": {"id": alice.id, "username": "alice", "avatar": None, "date_joined": hello["user"]["date_joined"]},
+        "user": {
+            "id": alice.id,
+            "username": "alice",
+            "display_name": "alice",
+            "avatar": None,
+            "date_joined": hello["user"]["date_joined"],
+        },
         "rooms": [room.id],
         "seqs": {str(room.id): 0},
     }

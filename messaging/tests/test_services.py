@@ -34,6 +34,7 @@ def test_send_stores_then_publishes_after_commit(room, published, django_capture
         "author": {
             "id": room.owner.id,
             "username": "owner",
+            "display_name": "owner",
             "avatar": None,
             "date_joined": frame["message"]["author"]["date_joined"],
         },

@@ -40,7 +40,12 @@ def test_create_room_answers_room_object(room, owner):
         "created_at",
         "seq",
         "mention_count",
+        "invite_url",
+        "kind",
+        "peer",
     }
+    assert room["invite_url"] == f"http://testserver/join/{room['invite_code']}/"
+    assert room["kind"] == "group" and room["peer"] is None
     assert room["role"] == "owner" and room["member_count"] == 1 and room["unread_count"] == 0
     assert room["seq"] == 0 and room["mention_count"] == 0
     assert room["owner"]["id"] == owner.id and room["last_message"] is None and room["avatar"] is None

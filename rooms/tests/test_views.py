@@ -103,6 +103,7 @@ def test_pages_run_no_inline_script_and_send_the_policy(client, make_user):
 def test_page_config_carries_the_servers_limits(client, make_user, settings):
     """The page checks input against the server's own limits, not copies of them in its script."""
     settings.CHAT_AVATAR_MAX_BYTES = 12345
+    settings.CHAT_ATTACHMENT_MAX_BYTES = 67890
     client.force_login(make_user())
     response = client.get("/rooms/")
     limits = page_config(response)["limits"]
@@ -112,6 +113,9 @@ def test_page_config_carries_the_servers_limits(client, make_user, settings):
         "roomNameMaxLength": 64,
         "roomDescriptionMaxLength": 500,
         "avatarMaxBytes": 12345,
+        "displayNameMaxLength": 64,
+        "attachmentMaxBytes": 67890,
+        "attachmentsPerMessage": 10,
     }
     # The room forms (create, settings) limit their fields by the same numbers.
     lengths = re.findall(r'name="(name|description)"[^>]*maxlength="(\d+)"', response.content.decode())

@@ -5,7 +5,9 @@
 
 import { createChanges } from './chat/changes.js';
 import { createCommands } from './chat/commands.js';
+import { createDirectPresence } from './chat/directs.js';
 import { LEAVE_WARNING } from './chat/format.js';
+import { setLocale } from './chat/i18n.js';
 import { createApi, createProbe, csrfTokenFrom } from './chat/http.js';
 import { createOutbox } from './chat/outbox.js';
 import { createPersistence, UserStorage } from './chat/persist.js';
@@ -14,17 +16,22 @@ import { createReadMarker } from './chat/reads.js';
 import { ChatSocket } from './chat/socket.js';
 import { ChatStore } from './chat/store.js';
 import { createSync } from './chat/sync.js';
+import { mountAccount } from './chat/ui/account.js';
 import { mountComposer } from './chat/ui/composer.js';
 import { mountDialogs } from './chat/ui/dialogs.js';
+import { mountKeyboard } from './chat/ui/keyboard.js';
 import { mountMembers } from './chat/ui/members.js';
 import { mountNotifications } from './chat/ui/notifications.js';
+import { mountProfileCard } from './chat/ui/profile.js';
 import { mountRoomFrame } from './chat/ui/room.js';
 import { mountRoomList } from './chat/ui/rooms.js';
 import { mountRouter } from './chat/ui/router.js';
+import { mountSearch } from './chat/ui/search.js';
 import { mountRoomSettings } from './chat/ui/settings.js';
 import { mountStatus } from './chat/ui/status.js';
 import { mountTimeline } from './chat/ui/timeline.js';
 
+setLocale(document.documentElement.lang);
 const config = JSON.parse(document.getElementById('chat-config').textContent);
 const byId = (id) => document.getElementById(id);
 const roomHref = (id) => `${config.urls.rooms}${id}/`;
@@ -80,7 +87,11 @@ mountStatus({
   onReconnect: () => socket.reconnectNow(),
 });
 mountRouter({ store, roomsUrl: config.urls.rooms, roomHref, backButton: byId('back-to-rooms') });
-mountRoomList({ store, list: byId('room-list'), empty: byId('room-list-empty'), roomHref });
+mountRoomList({
+  store, list: byId('room-list'), empty: byId('room-list-empty'), roomHref,
+  directList: byId('direct-list'), directSection: byId('direct-section'),
+});
+createDirectPresence({ store, sync });
 mountRoomFrame({
   store,
   wideScreen: window.matchMedia('(min-width: 1100px)'),
@@ -88,12 +99,12 @@ mountRoomFrame({
     shell: byId('shell'), welcome: byId('welcome'), roomView: byId('room-view'),
     roomAvatar: byId('room-avatar'), roomName: byId('room-name'), roomDescription: byId('room-description'),
     memberCount: byId('member-count'), membersToggle: byId('toggle-members'), settingsToggle: byId('toggle-settings'),
-    leaveButton: byId('leave-room'), deleteSection: byId('delete-section'),
+    leaveButton: byId('leave-room'), deleteSection: byId('delete-section'), copyInviteButton: byId('copy-invite'),
     membersPanel: byId('members-panel'), settingsPanel: byId('settings-panel'),
     closePanelButtons: document.querySelectorAll('[data-close-panel]'),
   },
 });
-const { scrollToBottom } = mountTimeline({
+const { scrollToBottom, jumpToMessage } = mountTimeline({
   store, sync, outbox, commands,
   el: {
     scroller: byId('messages'), historyStatus: byId('history-status'), messageList: byId('message-list'), confirmDialog: byId('confirm-dialog'),
@@ -117,17 +128,44 @@ mountRoomSettings({
     form: byId('settings-form'), avatarPreview: byId('settings-avatar-preview'), newAvatar: byId('settings-avatar-new'),
     invite: byId('settings-invite'), confirmDialog: byId('confirm-dialog'),
     rotateButton: byId('rotate-invite'), deleteButton: byId('delete-room'), leaveButton: byId('leave-room'),
-    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')],
+    copyButtons: [byId('copy-invite'), byId('settings-copy-invite')], banList: byId('ban-list'),
   },
 });
 mountNotifications({ store, local, button: byId('notifications-toggle') });
+mountProfileCard({ store, commands, el: { card: byId('profile-card') } });
+mountSearch({
+  store, api, sync, jumpToMessage, roomHref,
+  el: { form: byId('search-form'), input: byId('search-input'), panel: byId('search-panel'), status: byId('search-status'), results: byId('search-results'), more: byId('search-more') },
+});
 mountDialogs({
   store, commands, limits: config.limits,
   el: {
-    meAvatar: byId('me-avatar'),
+    meAvatar: byId('me-avatar'), meName: byId('me-name'),
     createForm: byId('create-form'), createAvatarPreview: byId('create-avatar-preview'),
     joinForm: byId('join-form'),
     profileForm: byId('profile-form'), profileAvatarPreview: byId('profile-avatar-preview'),
+  },
+});
+
+mountKeyboard({
+  store,
+  el: {
+    panels: { members: byId('members-panel'), settings: byId('settings-panel') },
+    toggles: { members: byId('toggle-members'), settings: byId('toggle-settings') },
+    closePanelButtons: document.querySelectorAll('[data-close-panel]'),
+    roomList: byId('room-list'), shortcutsButton: byId('shortcuts-button'), composerInput: byId('composer-input'),
+  },
+});
+
+mountAccount({
+  store, commands,
+  el: { dialog: byId('profile-dialog'), handoverForm: byId('handover-form'), deleteForm: byId('delete-account-form'), confirmDialog: byId('confirm-dialog') },
+  // The account is gone: nothing of it stays on this computer, and the page goes to the sign-in.
+  onDeleted: () => {
+    socket.stop();
+    window.removeEventListener('beforeunload', warnBeforeLeaving);
+    persistence.clear();
+    location.assign('/');
   },
 });
 

@@ -11,10 +11,12 @@ from django.core.management.base import BaseCommand, CommandError
 logger = logging.getLogger("chatroom.housekeeping")
 
 # Each job is a management command of its own, run in this order; one that fails does not
-# stop the others. Attachments (issue 13) add "purge_uploads" here.
+# stop the others.
 JOBS = (
     # Deleted messages' text, after CHAT_DELETED_RETENTION_DAYS (messaging).
     "purge_deleted_messages",
+    # Uploads never sent, with their files, after CHAT_UPLOAD_TTL_HOURS (messaging.attachments).
+    "purge_uploads",
     # Refresh tokens past their expiry and their blacklist entries (simplejwt).
     "flushexpiredtokens",
     # Expired sessions of the pages and the admin (Django).

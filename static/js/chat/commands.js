@@ -17,8 +17,40 @@ export function createCommands({ store, api, sync, transport, outbox, changes, n
       return store.roomAdded(await api('rooms/join/', { method: 'POST', json: { invite_code: inviteCode } }));
     },
 
+    /** Open the direct room with `userId` (the server makes it on first use) and show it. */
+    async openDirect(userId) {
+      const room = store.roomAdded(await api('dms/', { method: 'POST', json: { user_id: userId } }));
+      store.openRoom(room.id);
+      return room;
+    },
+
     async updateProfile(form) {
       store.meUpdated(await api('me/', { method: 'PATCH', form }));
+    },
+
+    /** Make another member the room's owner (PROTOCOL.md "People"); the answer has this person as an admin. */
+    async handOver(roomId, userId) {
+      store.roomUpdated(await roomRequest(roomId, '', { method: 'PATCH', json: { owner: userId } }));
+    },
+
+    /** The room's members, for choosing a new owner; kept in the store as the members panel's are. */
+    async membersOf(roomId) {
+      const members = await roomRequest(roomId, 'members/');
+      store.membersLoaded(roomId, members);
+      return members;
+    },
+
+    bans(roomId) {
+      return roomRequest(roomId, 'bans/');
+    },
+
+    async unban(roomId, userId) {
+      await roomRequest(roomId, `bans/${userId}/`, { method: 'DELETE' });
+    },
+
+    /** Delete the person's own account for good (`erase`: their messages too). The page must go afterwards. */
+    async deleteAccount(password, erase) {
+      await api('me/', { method: 'DELETE', json: { password, erase_messages: erase } });
     },
 
     async updateRoom(roomId, form) {

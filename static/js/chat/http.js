@@ -1,6 +1,8 @@
 // The REST API over fetch, authenticated by the session cookie; unsafe methods carry Django's CSRF token.
 // fetch and the token come from the caller, so that this runs under Node too.
 
+import { gettext, interpolate } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, data) {
     super(describe(status, data));
@@ -10,7 +12,7 @@ export class ApiError extends Error {
 }
 
 function describe(status, data) {
-  if (status === 0) return 'The server cannot be reached. Check your connection and try again.';
+  if (status === 0) return gettext('The server cannot be reached. Check your connection and try again.');
   if (data && typeof data.detail === 'string') return data.detail;
   if (data && typeof data === 'object') {
     for (const [field, value] of Object.entries(data)) {
@@ -18,7 +20,7 @@ function describe(status, data) {
       return field === 'non_field_errors' ? text : `${field}: ${text}`;
     }
   }
-  return `The server answered ${status}.`;
+  return interpolate(gettext('The server answered %(status)s.'), { status }, true);
 }
 
 /** Django's CSRF token from a `document.cookie` string. */

@@ -2,6 +2,18 @@
 // by the page before the modules) defines the globals gettext, ngettext and interpolate; under
 // Node's tests, and should the catalog fail to load, a string stands for itself (English).
 
+let pageLocale; // the page's language (<html lang>, e.g. 'zh-hans'), set by chat.js; undefined: the runtime's
+
+/** Dates and numbers in the page's language rather than the browser's (they may differ: the switcher). */
+export function setLocale(code) {
+  pageLocale = code || undefined;
+}
+
+/** The locale for Intl: the page's language, or undefined (the runtime's default). */
+export function locale() {
+  return pageLocale;
+}
+
 export function gettext(text) {
   return typeof globalThis.gettext === 'function' ? globalThis.gettext(text) : text;
 }

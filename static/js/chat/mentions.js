@@ -24,16 +24,18 @@ export function mentionAt(text, caret) {
 }
 
 /**
- * The members to offer for `query`: those whose username starts with it first, then those whose
- * username contains it, each group by name; never the person themself; at most `limit`.
+ * The members to offer for `query`: those whose username or display name starts with it first,
+ * then those whose username or display name contains it, each group by username; never the
+ * person themself; at most `limit`.
  */
 export function mentionChoices(members, query, { meId, limit = MENTION_CHOICES } = {}) {
   const wanted = query.toLowerCase();
   const people = members.map((member) => member.user ?? member).filter((user) => user.id !== meId);
+  const names = (user) => [user.username, user.display_name || ''].map((name) => name.toLowerCase());
   const byName = (a, b) => a.username.localeCompare(b.username);
-  const starts = people.filter((user) => user.username.toLowerCase().startsWith(wanted)).sort(byName);
-  const contains = people.filter((user) => !user.username.toLowerCase().startsWith(wanted)
-    && user.username.toLowerCase().includes(wanted)).sort(byName);
+  const starts = people.filter((user) => names(user).some((name) => name.startsWith(wanted))).sort(byName);
+  const contains = people.filter((user) => !starts.includes(user)
+    && names(user).some((name) => name.includes(wanted))).sort(byName);
   return [...starts, ...contains].slice(0, limit);
 }
 

@@ -2,8 +2,24 @@
 // is one rule, shouldNotify(); the Notification API is the page's (ui/notifications.js), passed in
 // as `show`, so that this runs under Node.
 
+import { isDirect, personName } from './directs.js';
 import { notificationText } from './format.js';
+import { interpolate, ngettext } from './i18n.js';
 import { mentionsUser } from './messages.js';
+
+const DIRECT_BODY_MAX = 140; // code points: a line or two
+
+/** A direct message's notification: from the person, with what they wrote ("3 new messages from bob" for more). */
+export function directNotificationText(count, last) {
+  const name = personName(last.author);
+  const points = [...last.body.replace(/\s+/g, ' ').trim()];
+  const body = points.length > DIRECT_BODY_MAX ? `${points.slice(0, DIRECT_BODY_MAX - 1).join('')}…` : points.join('');
+  if (count === 1) return { title: name, body };
+  return {
+    title: interpolate(ngettext('%(count)s new message from %(name)s', '%(count)s new messages from %(name)s', count), { count, name }, true),
+    body,
+  };
+}
 
 /**
  * Whether a message in `room` (the API's Room, or null) speaks to the person `me` directly: it
@@ -40,7 +56,9 @@ export function createNotifier({ store, settings, show, queueTask = queueMicrota
     for (const [roomId, message] of burst) {
       const room = store.room(roomId);
       if (!room) continue;
-      const text = notificationText(room.data.name, unseen.get(roomId), message, store.me);
+      const text = isDirect(room.data)
+        ? directNotificationText(unseen.get(roomId), message)
+        : notificationText(room.data.name, unseen.get(roomId), message, store.me);
       const handle = show({ roomId, tag: `room-${roomId}`, ...text });
       if (handle) shown.set(roomId, handle);
     }

@@ -4,6 +4,7 @@
 // the person may retry or discard it). The items live in the store, for the views (and persist.js,
 // which keeps them across a reload); timers live here.
 
+import { gettext } from './i18n.js';
 import { notSentText } from './format.js';
 import { messageSendFrame } from './protocol.js';
 
@@ -44,7 +45,7 @@ export function createOutbox({
     stopTimer(clientId);
     if (transport.send(messageSendFrame(item))) {
       update(item, { status: 'sending', error: null, connection: transport.connection });
-      ackTimers.set(clientId, timers.setTimeout(() => fail(clientId, 'no answer from the server.'), ackTimeoutMs));
+      ackTimers.set(clientId, timers.setTimeout(() => fail(clientId, gettext('no answer from the server.')), ackTimeoutMs));
     } else {
       update(item, { status: 'waiting', error: null, connection: 0 });
     }

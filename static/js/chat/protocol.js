@@ -64,6 +64,7 @@ export function createProtocol({ store, outbox, changes, sync }) {
     'room.added': ({ room }) => store.roomAdded(room),
     'room.updated': ({ room }) => store.roomUpdated(room),
     'room.removed': ({ room, reason }) => store.roomRemoved(room, reason),
+    'user.updated': ({ user }) => store.userUpdated(user),
   }));
 
   return function handle(frame) {

@@ -16,6 +16,8 @@ const PONG_TIMEOUT_MS = 8000; // ...and give the socket up if nothing comes back
 export const PROBE_EVERY_MS = 1000; // while disconnected: is the server back?
 const OPEN = 1; // WebSocket.OPEN
 export const CLOSE_UNAUTHENTICATED = 4401;
+// The account was deactivated or deleted: reconnecting cannot help (PROTOCOL.md, close codes).
+export const CLOSE_DEACTIVATED = 4403;
 
 export class ChatSocket {
   /**
@@ -96,7 +98,7 @@ export class ChatSocket {
     this.ws = null;
     this.ready = false;
     if (this.stopped) return;
-    if (event.code === CLOSE_UNAUTHENTICATED) {
+    if (event.code === CLOSE_UNAUTHENTICATED || event.code === CLOSE_DEACTIVATED) {
       this.stopProbing();
       this.onUnauthenticated();
       return;

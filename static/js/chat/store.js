@@ -31,6 +31,7 @@
 //   draft {roomId}              the composer's text for a room changed
 //   read.due {roomId}           the person has seen messages the server does not know they read
 //   connection   visibility   panel   me   toast {text}
+//   user {user, roomIds}        someone's name or picture changed: every copy this tab holds has it
 
 import { isNewerCopy, SeqLog } from './changelog.js';
 import { firstUnreadId } from './dividers.js';
@@ -273,9 +274,15 @@ export class ChatStore extends Emitter {
   /** A room joined or created (here or on another tab). */
   roomAdded(data) {
     this.forgottenAt.delete(data.id);
+    const isNew = !this.rooms.has(data.id);
     const room = this.#upsert(data);
     if (!this.order.includes(room.id)) this.order.unshift(room.id);
     this.emit('rooms');
+    // A direct room reaches its peer with its first message (protocol version 2): that message is news.
+    const first = data.last_message;
+    if (isNew && data.kind === 'direct' && first && first.author.id !== this.me.id) {
+      this.emit('message.incoming', { roomId: room.id, message: first });
+    }
     if (room.id === this.currentId) this.openRoom(room.id, { history: 'none' });
     return room;
   }
@@ -814,6 +821,54 @@ export class ChatStore extends Emitter {
   meUpdated(user) {
     Object.assign(this.me, user);
     this.emit('me');
+  }
+
+  /**
+   * Someone's display name or picture changed (`user.updated`): every copy of them this tab
+   * holds (messages and the messages they answer, members, owners, previews) takes the new one.
+   * Messages are replaced, not changed in place, like every other change of a message here.
+   */
+  userUpdated(user) {
+    if (user.id === this.me.id) this.meUpdated(user);
+    const roomIds = [];
+    const fresh = (old) => (old?.id === user.id ? { ...old, ...user } : old);
+    const renamed = (message) => {
+      const replyAuthor = message.reply_to?.author;
+      if (message.author?.id !== user.id && replyAuthor?.id !== user.id) return message;
+      return {
+        ...message,
+        author: fresh(message.author),
+        ...(replyAuthor ? { reply_to: { ...message.reply_to, author: fresh(replyAuthor) } } : {}),
+      };
+    };
+    for (const room of this.rooms.values()) {
+      let touched = false;
+      for (const [id, message] of room.messages) {
+        const updated = renamed(message);
+        if (updated !== message) {
+          room.messages.set(id, updated);
+          touched = true;
+        }
+      }
+      const preview = room.data.last_message && renamed(room.data.last_message);
+      const owned = room.data.owner?.id === user.id;
+      if (preview !== room.data.last_message || owned) {
+        room.data.last_message = preview;
+        room.data.owner = fresh(room.data.owner);
+        touched = true;
+      }
+      const member = room.members?.get(user.id);
+      if (member) {
+        room.members.set(user.id, { ...member, user: fresh(member.user) });
+        touched = true;
+      }
+      if (touched) roomIds.push(room.id);
+    }
+    this.emit('user', { user, roomIds });
+    for (const roomId of roomIds) {
+      this.emit('room', { roomId, roleChanged: false });
+      this.emit('members', { roomId });
+    }
   }
 
   /** Tell the person something (an error, a confirmation) in the page's status line. */

@@ -269,7 +269,8 @@ export function createSync({ store, api, timers = globalThis, random = Math.rand
           if (current && !current.loaded) await loadFirstPage(current.id).catch(unlessGone);
           for (const room of [...store.rooms.values()]) {
             if (room.loaded && room.log.gap) await catchUp(room.id).catch(unlessGone);
-            if (room.members && room.id === store.currentRoom?.id) await loadMembers(room.id);
+            // The open room's members, and a direct room's two (its peer's presence shows in the list).
+            if (room.members && (room.id === store.currentRoom?.id || room.data.kind === 'direct')) await loadMembers(room.id);
             else if (room.members) store.membersStale(room.id);
           }
         } catch (error) {

@@ -7,10 +7,10 @@
 // (a listbox the arrow keys move in, announced through aria-activedescendant; Enter or Tab picks).
 
 import {
-  bodyError, changeErrorText, COMPOSER_MODES, firstWords, MENTION_LIST_LABEL, replyingText, typingText,
+  bodyError, changeErrorText, COMPOSER_MODES, displayName, firstWords, MENTION_LIST_LABEL, replyingText, typingText,
 } from '../format.js';
 import { insertMention, mentionAt, mentionChoices } from '../mentions.js';
-import { avatar, h } from './dom.js';
+import { h, userAvatar } from './dom.js';
 
 export function mountComposer({ store, commands, limits, el, finePointer, scrollToBottom }) {
   const { composer, input, error, typing, context, contextText, contextDetail, contextCancel, mentionList } = el;
@@ -84,7 +84,6 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     mention = null;
     mentionList.hidden = true;
     mentionList.replaceChildren();
-    input.setAttribute('aria-expanded', 'false');
     input.removeAttribute('aria-activedescendant');
   }
 
@@ -92,9 +91,9 @@ export function mountComposer({ store, commands, limits, el, finePointer, scroll
     mentionList.replaceChildren(...mention.choices.map((user, index) => h('li', {
       id: `mention-option-${user.id}`, role: 'option', class: 'mention-option', 'aria-selected': String(index === mention.active),
       dataset: { index },
-    }, avatar(user.username, user.avatar, 'sm'), h('span', {}, user.username))));
+    }, userAvatar(user, 'sm'), h('span', { dir: 'auto' }, displayName(user)),
+    displayName(user) !== user.username ? h('span', { class: 'mention-option-username' }, `@${user.username}`) : null)));
     mentionList.hidden = false;
-    input.setAttribute('aria-expanded', 'true');
     input.setAttribute('aria-activedescendant', `mention-option-${mention.choices[mention.active].id}`);
     mentionList.children[mention.active].scrollIntoView({ block: 'nearest' });
   }

@@ -1,7 +1,9 @@
-// The dialogs: create a room, join one with a code, change one's picture; and the top bar's avatar.
+// The dialogs: create a room, join one with a code or link, one's profile (name, picture); and the top
+// bar's avatar and name. The rest of the account dialog is account.js's.
 
-import { avatarError } from '../format.js';
-import { avatar } from './dom.js';
+import { avatarError, displayName, PEOPLE } from '../format.js';
+import { gettext, interpolate } from '../i18n.js';
+import { userAvatar } from './dom.js';
 import { bindImagePreview, clearErrors, showErrors } from './forms.js';
 
 export function mountDialogs({ store, commands, limits, el }) {
@@ -9,7 +11,10 @@ export function mountDialogs({ store, commands, limits, el }) {
   const clearCreateAvatar = bindImagePreview(el.createForm.elements.avatar, el.createAvatarPreview, tooLarge);
   const clearProfileAvatar = bindImagePreview(el.profileForm.elements.avatar, el.profileAvatarPreview, tooLarge);
 
-  const renderMe = () => el.meAvatar.replaceChildren(avatar(store.me.username, store.me.avatar, 'sm'));
+  const renderMe = () => {
+    el.meAvatar.replaceChildren(userAvatar(store.me, 'sm'));
+    if (el.meName) el.meName.textContent = displayName(store.me);
+  };
   renderMe();
   store.on('me', renderMe);
 
@@ -20,7 +25,10 @@ export function mountDialogs({ store, commands, limits, el }) {
       form.reset();
       clearErrors(form);
       if (form === el.createForm) clearCreateAvatar();
-      if (form === el.profileForm) clearProfileAvatar();
+      if (form === el.profileForm) {
+        clearProfileAvatar();
+        form.elements.display_name.value = displayName(store.me);
+      }
       dialog.showModal();
     });
   }
@@ -59,15 +67,29 @@ export function mountDialogs({ store, commands, limits, el }) {
     store.openRoom(room.id);
   });
   onSubmit(el.joinForm, async (form) => {
-    const room = await commands.joinRoom(form.elements.invite_code.value.trim());
+    const room = await commands.joinRoom(inviteCodeFrom(form.elements.invite_code.value));
     store.openRoom(room.id);
-    store.toast(`You joined ${room.data.name}.`);
+    store.toast(interpolate(gettext('You joined %(room)s.'), { room: room.data.name }, true));
   });
   onSubmit(el.profileForm, async (form) => {
     const data = formData(form);
-    if (!data.has('avatar')) throw Object.assign(new Error('Choose a picture first.'), { data: null });
+    // Only what changed: the name typed as it is now is no change (a blank one is, and is refused).
+    if (data.get('display_name') === displayName(store.me)) data.delete('display_name');
+    if (!data.has('avatar') && !data.has('display_name')) throw Object.assign(new Error(PEOPLE.nothingToSave), { data: null });
     await commands.updateProfile(data);
     clearProfileAvatar();
-    store.toast('Your picture is updated.');
+    store.toast(PEOPLE.nameSaved);
   });
+}
+
+/** The invite code in what was pasted: the code itself, or an invite link (…/join/<code>/). */
+export function inviteCodeFrom(text) {
+  const value = text.trim();
+  const match = value.match(/\/join\/([^/?#\s]+)\/?(?:[?#].*)?$/);
+  if (!match) return value;
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return match[1];
+  }
 }

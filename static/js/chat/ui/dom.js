@@ -2,6 +2,8 @@
 // does is a message's `html`, which the server rendered and sanitised, and which messageHtml()
 // rebuilds element by element from an allowlist (never innerHTML into the page).
 
+import { avatarColour, displayName, initials } from '../format.js';
+
 /** Create an element: props set attributes (class, dataset, text, on<event>), children are nodes or strings. */
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -19,24 +21,18 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-const AVATAR_COLOURS = 8;
-
-function colourIndex(name) {
-  let hash = 0;
-  for (const char of name) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
-  return hash % AVATAR_COLOURS;
-}
-
-function initials(name) {
-  const words = name.trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0], words[1]].map((w) => [...w][0]) : [...(words[0] || '?')].slice(0, 2);
-  return letters.join('').toUpperCase();
-}
-
-/** A decorative avatar: the picture when there is one, else initials on a colour derived from the name. */
-export function avatar(name, url, size = 'md') {
+/**
+ * A decorative avatar: the picture when there is one, else initials of `name` on a colour from
+ * `colourKey` (a user's id, so that it stays when they rename themself; a room's name).
+ */
+export function avatar(name, url, size = 'md', colourKey = name) {
   if (url) return h('img', { class: `avatar avatar--${size}`, src: url, alt: '', loading: 'lazy', decoding: 'async' });
-  return h('span', { class: `avatar avatar--${size} avatar--c${colourIndex(name)}`, 'aria-hidden': 'true' }, initials(name));
+  return h('span', { class: `avatar avatar--${size} avatar--c${avatarColour(colourKey)}`, 'aria-hidden': 'true' }, initials(name));
+}
+
+/** A person's avatar: their picture, else the initials of their display name on their colour. */
+export function userAvatar(user, size = 'md') {
+  return avatar(displayName(user), user.avatar, size, user.id);
 }
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'`]+/gi;
@@ -71,9 +67,11 @@ export function linkify(text) {
   return fragment;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
-const dayTimeFormat = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
-const fullFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+// In the page's language (<html lang>, which the switcher sets) and the reader's own time zone.
+const pageLocale = document.documentElement.lang || undefined;
+const timeFormat = new Intl.DateTimeFormat(pageLocale, { hour: '2-digit', minute: '2-digit' });
+const dayTimeFormat = new Intl.DateTimeFormat(pageLocale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const fullFormat = new Intl.DateTimeFormat(pageLocale, { dateStyle: 'full', timeStyle: 'medium' });
 
 /** A <time> in the reader's time zone: the time today, else the day and time; the full date on hover. */
 export function timeElement(iso, className = 'time') {

@@ -1,25 +1,28 @@
 // The members panel: who is in the room, online or not, and what the viewer may do to each.
 
-import { sortMembers } from '../format.js';
-import { avatar, h } from './dom.js';
+import { displayName, roleName, sortMembers } from '../format.js';
+import { gettext, interpolate } from '../i18n.js';
+import { h, userAvatar } from './dom.js';
 import { confirmAction } from './forms.js';
 
 /** A member row; `actions` lists {label, danger, run} the viewer may apply to this member. */
 function memberItem(member, { isMe, actions }) {
-  const name = member.user.username;
+  const name = displayName(member.user);
   return h('li', { class: 'member', dataset: { userId: member.user.id } },
-    h('span', { class: 'member-avatar' },
-      avatar(name, member.user.avatar, 'sm'),
+    // The picture and name open the person's card (ui/profile.js), with "Message".
+    h('span', { class: 'member-avatar', dataset: { profile: member.user.id } },
+      userAvatar(member.user, 'sm'),
       h('span', { class: `presence${member.online ? ' is-online' : ''}`, 'aria-hidden': 'true' })),
     h('span', { class: 'member-main' },
-      h('span', { class: 'member-name' }, name, isMe ? h('span', { class: 'member-you' }, ' (you)') : null),
+      h('button', { type: 'button', class: 'member-name', dir: 'auto', title: `@${member.user.username}`, dataset: { profile: member.user.id } },
+        h('bdi', {}, name), isMe ? h('span', { class: 'member-you' }, gettext(' (you)')) : null),
       h('span', { class: 'member-meta' },
-        member.online ? 'Online' : 'Offline',
-        member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, member.role) : null)),
+        member.online ? gettext('Online') : gettext('Offline'),
+        member.role !== 'member' ? h('span', { class: `role role--${member.role}` }, roleName(member.role)) : null)),
     actions.length
       ? h('span', { class: 'member-actions' }, actions.map((action) => h('button', {
         type: 'button', class: `button button--small${action.danger ? ' button--danger' : ''}`,
-        'aria-label': `${action.label} ${name}`, onclick: action.run,
+        'aria-label': interpolate(gettext('%(action)s %(name)s'), { action: action.label, name }, true), onclick: action.run,
       }, action.label)))
       : null);
 }
@@ -28,10 +31,18 @@ export function mountMembers({ store, commands, el }) {
   const { memberList, confirmDialog } = el;
 
   async function remove(room, member, action) {
-    const name = member.user.username;
+    const name = displayName(member.user);
     const question = action === 'ban'
-      ? { title: `Ban ${name}?`, text: `${name} is removed and cannot rejoin.`, confirmLabel: 'Ban' }
-      : { title: `Remove ${name}?`, text: `${name} can rejoin with the invite code.`, confirmLabel: 'Remove' };
+      ? {
+        title: interpolate(gettext('Ban %(name)s?'), { name }, true),
+        text: interpolate(gettext('%(name)s is removed and cannot rejoin.'), { name }, true),
+        confirmLabel: gettext('Ban'),
+      }
+      : {
+        title: interpolate(gettext('Remove %(name)s?'), { name }, true),
+        text: interpolate(gettext('%(name)s can rejoin with the invite code.'), { name }, true),
+        confirmLabel: gettext('Remove'),
+      };
     if (!await confirmAction(confirmDialog, question)) return;
     commands.removeMember(room.id, member, action).catch((error) => store.toast(error.message));
   }
@@ -41,11 +52,11 @@ export function mountMembers({ store, commands, el }) {
     return store.rules.memberActions(room.data.role, member, store.me.id).map(({ action, role }) => {
       if (action === 'setRole') {
         return {
-          label: role === 'admin' ? 'Make admin' : 'Remove admin',
+          label: role === 'admin' ? gettext('Make admin') : gettext('Remove admin'),
           run: () => commands.setRole(room.id, member.user.id, role).catch((error) => store.toast(error.message)),
         };
       }
-      return { label: action === 'ban' ? 'Ban' : 'Kick', danger: true, run: () => remove(room, member, action) };
+      return { label: action === 'ban' ? gettext('Ban') : gettext('Kick'), danger: true, run: () => remove(room, member, action) };
     });
   }
 
@@ -53,7 +64,7 @@ export function mountMembers({ store, commands, el }) {
     const room = store.currentRoom;
     if (!room) return;
     if (!room.members) {
-      memberList.replaceChildren(h('li', { class: 'member-loading' }, 'Loading members…'));
+      memberList.replaceChildren(h('li', { class: 'member-loading' }, gettext('Loading members…')));
       return;
     }
     const me = store.me.id;

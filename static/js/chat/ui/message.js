@@ -5,10 +5,10 @@
 // one Tab stop, and the arrow keys move within it (timeline.js).
 
 import {
-  EDITED, editedTitle, FAILED_SEND_ACTIONS, MESSAGE_ACTIONS, messageActionLabel, messageActionsLabel,
+  displayName, EDITED, editedTitle, FAILED_SEND_ACTIONS, MESSAGE_ACTIONS, messageActionLabel, messageActionsLabel,
   pendingStatusText, quoteText, reactionText, YOU,
 } from '../format.js';
-import { avatar, h, linkify, messageHtml, timeElement } from './dom.js';
+import { h, linkify, messageHtml, timeElement, userAvatar } from './dom.js';
 
 const ICONS = {
   react: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01',
@@ -36,11 +36,11 @@ function control(tag, props, ...children) {
 function quoteItem(quote) {
   const words = quoteText(quote);
   if (quote.deleted) {
-    return h('p', { class: 'msg-quote msg-quote--deleted', 'aria-label': words.label }, h('span', { class: 'msg-quote-text' }, words.text));
+    return h('p', { class: 'msg-quote msg-quote--deleted', 'aria-label': words.label }, h('span', { class: 'msg-quote-text', dir: 'auto' }, words.text));
   }
   return control('button', {
     type: 'button', class: 'msg-quote', 'aria-label': words.label, dataset: { action: 'quote', target: quote.id },
-  }, h('span', { class: 'msg-quote-author' }, words.author), h('span', { class: 'msg-quote-text' }, words.text));
+  }, h('span', { class: 'msg-quote-author', dir: 'auto' }, words.author), ' ', h('span', { class: 'msg-quote-text', dir: 'auto' }, words.text));
 }
 
 function reactionsItem(reactions, { me, members }) {
@@ -74,18 +74,22 @@ export function messageItem(message, view) {
   const ids = { author: `msg-${message.id}-author`, body: `msg-${message.id}-body` };
   const classes = ['msg', own ? 'msg--own' : '', mentionsMe && !own ? 'msg--mention' : '', saving ? 'msg--saving' : ''];
   const body = typeof message.html === 'string'
-    ? h('div', { class: 'msg-body msg-body--html', id: ids.body }, messageHtml(message.html, me.id))
-    : h('p', { class: 'msg-body', id: ids.body }, linkify(message.body)); // a version 1 server
+    ? h('div', { class: 'msg-body msg-body--html', id: ids.body, dir: 'auto' }, messageHtml(message.html, me.id))
+    : h('p', { class: 'msg-body', id: ids.body, dir: 'auto' }, linkify(message.body)); // a version 1 server
   for (const link of body.querySelectorAll('a')) link.tabIndex = -1;
   return h('div', {
-    class: classes.filter(Boolean).join(' '), role: 'article', tabindex: '-1', 'aria-labelledby': `${ids.author} ${ids.body}`,
+    class: classes.filter(Boolean).join(' '), role: 'listitem', tabindex: '-1', 'aria-labelledby': `${ids.author} ${ids.body}`,
     dataset: { key: message.id, id: message.id, author: author.id },
   },
-  own ? null : avatar(author.username, author.avatar, 'sm'),
+  // The author's name and picture open their card (ui/profile.js); the name is the control the keys reach.
+  own ? null : h('span', { class: 'msg-avatar', dataset: { profile: author.id } }, userAvatar(author, 'sm')),
   actionsItem(message, actions, me),
   h('div', { class: 'msg-bubble' },
     h('div', { class: 'msg-meta' },
-      h('span', { class: 'msg-author', id: ids.author }, own ? YOU : author.username),
+      own ? h('span', { class: 'msg-author', id: ids.author, dir: 'auto' }, YOU)
+        : control('button', {
+          type: 'button', class: 'msg-author', id: ids.author, dir: 'auto', title: `@${author.username}`, dataset: { profile: author.id },
+        }, displayName(author)),
       timeElement(message.created_at, 'msg-time'),
       message.edited_at ? h('time', { class: 'msg-edited', datetime: message.edited_at, title: editedTitle(message.edited_at) }, EDITED) : null),
     quote ? quoteItem(quote) : null,
@@ -96,10 +100,10 @@ export function messageItem(message, view) {
 /** A send on its way or refused, after the delivered messages; `quote` as messageItem's. */
 export function pendingItem(pending, { quote = null } = {}) {
   const failed = pending.status === 'failed';
-  const body = h('p', { class: 'msg-body' }, linkify(pending.body));
+  const body = h('p', { class: 'msg-body', dir: 'auto' }, linkify(pending.body));
   for (const link of body.querySelectorAll('a')) link.tabIndex = -1;
   return h('div', {
-    class: `msg msg--own ${failed ? 'msg--failed' : 'msg--pending'}`, tabindex: '-1',
+    class: `msg msg--own ${failed ? 'msg--failed' : 'msg--pending'}`, role: 'listitem', tabindex: '-1',
     dataset: { key: Number.MAX_SAFE_INTEGER, clientId: pending.client_id },
   },
   h('div', { class: 'msg-bubble' },

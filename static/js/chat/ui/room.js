@@ -1,18 +1,22 @@
 // The open room's frame: list or room view, the room's header, and the side panel (members or settings).
 
+import { gettext } from '../i18n.js';
 import { avatar } from './dom.js';
 
 export function mountRoomFrame({ store, el, wideScreen }) {
   function renderHeader(room) {
-    el.roomAvatar.replaceChildren(avatar(room.data.name, room.data.avatar, 'lg'));
+    const picture = room.data.kind === 'direct' ? room.data.peer?.avatar : room.data.avatar; // a person's, for a direct room
+    el.roomAvatar.replaceChildren(avatar(room.data.name, picture || null, 'lg'));
     el.roomName.textContent = room.data.name;
     el.roomDescription.textContent = room.data.description;
     el.roomDescription.hidden = !room.data.description;
     const count = room.data.member_count;
     el.memberCount.textContent = String(count);
-    el.membersToggle.setAttribute('aria-label', `Members (${count})`);
     el.settingsToggle.hidden = !store.canManage(room);
-    el.leaveButton.hidden = !store.rules.canLeave(room.data.role);
+    // A direct room is for good and has no invite code (protocol version 2).
+    const direct = room.data.kind === 'direct';
+    el.leaveButton.hidden = direct || !store.rules.canLeave(room.data.role);
+    if (el.copyInviteButton) el.copyInviteButton.hidden = !room.data.invite_code;
     el.deleteSection.hidden = !store.rules.canDeleteRoom(room.data.role);
   }
 

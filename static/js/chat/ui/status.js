@@ -1,6 +1,7 @@
 // The connection banner and the status line (toasts): what the person is told about the page itself.
 
 import { removalText } from '../format.js';
+import { gettext } from '../i18n.js';
 
 export function mountStatus({ store, el, onReconnect }) {
   const { shell, banner, bannerText, toast } = el;
@@ -13,14 +14,14 @@ export function mountStatus({ store, el, onReconnect }) {
       return;
     }
     if (state === 'connecting') {
-      if (!banner.hidden) bannerText.textContent = 'Reconnecting…';
+      if (!banner.hidden) bannerText.textContent = gettext('Reconnecting…');
       return;
     }
     banner.hidden = false;
     shell.classList.add('is-offline');
     bannerText.textContent = store.connection.everOnline
-      ? 'Connection lost. Reconnecting… Messages you send now go out once it is back.'
-      : 'Cannot reach the chat server. Retrying…';
+      ? gettext('Connection lost. Reconnecting… Messages you send now go out once it is back.')
+      : gettext('Cannot reach the chat server. Retrying…');
   });
   el.reconnectButton.addEventListener('click', onReconnect);
 
@@ -36,5 +37,5 @@ export function mountStatus({ store, el, onReconnect }) {
   store.on('room.removed', ({ name, reason, wasCurrent }) => {
     if (wasCurrent) show(removalText(reason, name));
   });
-  store.on('room.unavailable', () => show('That room is not available.'));
+  store.on('room.unavailable', () => show(gettext('That room is not available.')));
 }

@@ -32,18 +32,18 @@ function entryKey(el) {
 }
 
 function noticeItem(notice) {
-  return h('div', { class: 'notice', dataset: { key: notice.afterId + 0.5 } },
-    h('span', {}, noticeText(notice)), ' ', timeElement(notice.at, 'notice-time'));
+  return h('div', { class: 'notice', role: 'listitem', dataset: { key: notice.afterId + 0.5 } },
+    h('span', { dir: 'auto' }, noticeText(notice)), ' ', timeElement(notice.at, 'notice-time'));
 }
 
-/** A divider as an element: a separator named by its words, so that screen readers say them. */
+/** A divider as an element: an item of the list holding a separator named by its words, so that screen readers say them. */
 function dividerItem(divider, now) {
   const unread = divider.kind === 'unread';
   const text = unread ? UNREAD_LINE.text : dayLabel(divider.date, now);
   return h('div', {
-    class: `divider divider--${divider.kind}`, role: 'separator', 'aria-label': unread ? UNREAD_LINE.label : text,
+    class: `divider divider--${divider.kind}`, role: 'listitem',
     dataset: { key: divider.key, dividerId: dividerId(divider, text) },
-  }, h('span', { class: 'divider-label' }, text));
+  }, h('span', { class: 'divider-label', role: 'separator', 'aria-label': unread ? UNREAD_LINE.label : text }, text));
 }
 
 /** What makes a divider the same one: its kind, place and words (a day's words change at midnight). */
@@ -468,10 +468,18 @@ export function mountTimeline({ store, sync, outbox, commands, el }) {
   store.on('members', ({ roomId }) => {
     // Reactions name who reacted from the member list.
     const room = current(roomId);
-    const names = room?.members ? [...room.members.values()].map((member) => `${member.user.id}:${member.user.username}`).join() : '';
+    const names = room?.members ? [...room.members.values()].map((member) => `${member.user.id}:${member.user.display_name}`).join() : '';
     if (!room?.loaded || names === namedBy) return;
     namedBy = names;
     for (const message of room.messages.values()) if (message.reactions?.length) rerenderMessage(room, message.id);
+  });
+  store.on('user', ({ user, roomIds }) => {
+    // A new name or picture: the entries that show that person, as author or in a quote.
+    const room = store.currentRoom;
+    if (!room?.loaded || !roomIds.includes(room.id)) return;
+    for (const message of room.messages.values()) {
+      if (message.author?.id === user.id || message.reply_to?.author?.id === user.id) rerenderMessage(room, message.id);
+    }
   });
   store.on('history', ({ roomId }) => {
     const room = current(roomId);
