@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
-from chatroom.realtime.events import Event, publish_now, publishes_collected
+from chatroom.realtime.events import Event, publish_batch, publishes_collected
 from messaging.services import SendRequest, SendResult, message_send_many
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class SendBatcher:
         while True:
             events, futures, results = await self._written.get()
             try:
-                await publish_now(events)
+                await publish_batch(events)
             except Exception:  # the messages are stored: clients recover them by id
                 logger.exception("publishing a send batch of %d events failed", len(events))
             for future, result in zip(futures, results, strict=True):

@@ -37,7 +37,7 @@ async def test_the_next_batch_is_written_while_pushes_go_out_in_order(monkeypatc
             await release_first_push.wait()
 
     monkeypatch.setattr(batching, "_send_collecting", write)
-    monkeypatch.setattr(batching, "publish_now", publish)
+    monkeypatch.setattr(batching, "publish_batch", publish)
     batcher = batching.SendBatcher()
     try:
         first = asyncio.ensure_future(batcher.send(SendRequest(None, 1, "first")))
