@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts.tickets import ticket_issue
 from chatroom.ratelimit import reset_memory_buckets
+from chatroom.realtime import events
 from chatroom.realtime.events import Envelope
 from chatroom.realtime.presence import reset_memory_presence
 from chatroom.testing.factories import UserFactory
@@ -120,6 +121,8 @@ def published(monkeypatch) -> PublishedEvents:
         await original(group, message)
 
     monkeypatch.setattr(layer, "group_send", recording_group_send)
+    # A send batch pipelines its pushes past group_send on Redis (events.publish_batch): record those too.
+    monkeypatch.setattr(events, "_pipelines", lambda layer: False)
     yield recorded
     assert not mismatches, f"published events that do not match the protocol: {mismatches}"
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
-from chatroom.realtime.events import Event, publish_now, publishes_collected
+from chatroom.realtime.events import Event, publish_batch, publishes_collected
 from messaging.services import SendRequest, SendResult, message_send_many
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,10 @@ class SendBatcher:
     def __init__(self):
         self._pending: list[tuple[SendRequest, asyncio.Future]] = []
         self._wakeup = asyncio.Event()
+        # Written batches, in order, waiting for their pushes to go out before their answers.
+        self._written: asyncio.Queue[tuple[list[Event], list[asyncio.Future], list]] = asyncio.Queue()
         self._task = asyncio.create_task(self._write_forever(), name="send-batcher")
+        self._publisher = asyncio.create_task(self._publish_forever(), name="send-publisher")
 
     async def send(self, request: SendRequest) -> SendResult:
         """Store the message (with the current batch); raise the ChatError that refused it."""
@@ -55,19 +58,25 @@ class SendBatcher:
         except Exception:
             logger.exception("send batch of %d failed", len(batch))
             results = [ChatError(gettext_lazy("The message could not be stored; try again."))] * len(batch)
-        # Pushed from here, on the loop: the database thread is not held by the publish (free for other calls).
-        # Before the acks, as publishing on commit did; a failed push is logged, the messages are stored.
-        try:
-            await publish_now(events)
-        except Exception:
-            logger.exception("publishing a send batch of %d events failed", len(events))
-        for (_, future), result in zip(batch, results, strict=True):
-            if future.done():  # the sender's socket went away meanwhile
-                continue
-            if isinstance(result, ChatError):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+        # Pushed by the publisher task, on the loop: the database thread never waits for Redis,
+        # and the next batch is written while this one's pushes go out.
+        self._written.put_nowait((events, [future for _, future in batch], results))
+
+    async def _publish_forever(self) -> None:
+        """Push each written batch's events, in the order written, then answer its senders (acks after pushes)."""
+        while True:
+            events, futures, results = await self._written.get()
+            try:
+                await publish_batch(events)
+            except Exception:  # the messages are stored: clients recover them by id
+                logger.exception("publishing a send batch of %d events failed", len(events))
+            for future, result in zip(futures, results, strict=True):
+                if future.done():  # the sender's socket went away meanwhile
+                    continue
+                if isinstance(result, ChatError):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
 
 
 def _send_collecting(requests: list[SendRequest], events: list[Event]) -> list[SendResult | ChatError]:

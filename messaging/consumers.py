@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from accounts.serializers import UserSerializer
+from accounts.serializers import user_frame_data
 from chatroom import metrics
 from chatroom.db import database_sync_to_async
 from chatroom.exceptions import ChatError, Unavailable
@@ -124,8 +124,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user_id = user.id
         # The language of this socket's error frames: the user's own, else the page's (cookie, Accept-Language).
         self.language = language_from_scope(self.scope, preferred=user.language)
-        # A plain dict: DRF's ReturnDict keeps its serializer (and its fields) alive with the socket, ~6 KiB each.
-        self.user_data = dict(UserSerializer(user).data)
+        # A plain dict: DRF's ReturnDict would keep its serializer (and its fields) alive with the socket, ~6 KiB.
+        self.user_data = user_frame_data(user)
         self.room_ids = set()
         self.session_id = _session_id(self.scope)
         # Read before subscribing: a change committed in between is then either pushed

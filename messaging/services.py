@@ -261,7 +261,7 @@ def _seq_take_locked(current: Mapping[int, int], counts: Mapping[int, int]) -> d
     if len(counts) == 1:
         [(room_id, count)] = counts.items()
         Room.objects.filter(pk=room_id).update(seq=current[room_id] + count)
-    elif counts:
+    elif counts:  # one UPDATE for the batch's rooms, not one per room
         _seqs_set({room_id: current[room_id] + count for room_id, count in counts.items()})
     return {room_id: current[room_id] + 1 for room_id in counts}
 

@@ -12,17 +12,22 @@ hub whom it is for and what to do with the subscriptions.
 Only services publish, and only after their transaction commits.
 """
 
+import asyncio
 import hashlib
 import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Literal, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
+from django.conf import settings
 from django.db import transaction
 
 from chatroom.realtime.frames import encode_frame
+from chatroom.redis_client import redis_async_client
 
 if TYPE_CHECKING:
     from chatroom.realtime.protocol import ServerFrame
@@ -132,6 +137,42 @@ async def publish_now(events: Iterable[Event]) -> None:
     layer = get_channel_layer()
     for group, envelope in events:
         await layer.group_send(group, envelope)
+
+
+async def publish_batch(events: list[Event]) -> None:
+    """
+    publish_now for a batch (a send batch's pushes), in order: on Redis pub/sub
+    in one pipelined round trip, not one awaited PUBLISH per event. Each of those
+    waits on channels_redis's connection lock and a turn of a busy event loop:
+    profiled, about 6 ms an event, the largest wait of a send under load.
+    """
+    layer = get_channel_layer()
+    if events and _pipelines(layer):
+        pipeline = _publisher().pipeline(transaction=False)
+        for group, envelope in events:
+            # channels_redis's name for a group's pub/sub channel (RedisPubSubLoopLayer._get_group_channel_name);
+            # chatroom/tests/test_publish_batch.py checks it against the layer itself.
+            pipeline.publish(f"{layer.prefix}__group__{group}", layer.serialize(envelope))
+        await pipeline.execute()
+    else:
+        await publish_now(events)
+
+
+def _pipelines(layer) -> bool:
+    """Whether the layer is Redis pub/sub on one server (channels_redis shards several by hash)."""
+    hosts = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("hosts", ())
+    return isinstance(layer, RedisPubSubChannelLayer) and len(hosts) == 1
+
+
+_publishers: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, object]" = weakref.WeakKeyDictionary()
+
+
+def _publisher():
+    """The running loop's Redis client for pipelined publishing (chatroom.redis_client: it follows Sentinel)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _publishers:
+        _publishers[loop] = redis_async_client()
+    return _publishers[loop]
 
 
 def publish_on_commit(events: Iterable[Event]) -> None:

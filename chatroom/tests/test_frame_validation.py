@@ -144,22 +144,20 @@ def test_every_frame_is_judged_as_its_serializer_judges_it(serializer_class):
 
 def test_the_send_frame_and_its_refusals_keep_their_messages():
     with pytest.raises(Invalid) as refused:
-        validate_frame(MessageSendFrameSerializer, {"room": 0, "body": "   ", "reply_to": True})
+        validate_frame(MessageSendFrameSerializer, {"room": 0, "body": "x", "reply_to": True})
     assert refused.value.fields == {
         "room": ["Ensure this value is greater than or equal to 1."],
         "reply_to": ["A valid integer is required."],
     }
-    # A blank body is refused once the fields are valid: it may be blank when attachments are not.
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(Invalid) as refused:  # the serializer's own validate(): a body or attachments
         validate_frame(MessageSendFrameSerializer, {"room": 1, "body": "   "})
     assert refused.value.fields == {"body": ["This field may not be blank."]}
+    with pytest.raises(Invalid) as refused:  # and its validate_attachments()
+        validate_frame(MessageSendFrameSerializer, {"room": 1, "attachments": [4, 4]})
+    assert refused.value.fields == {"attachments": ["An attachment is listed twice."]}
     data = validate_frame(MessageSendFrameSerializer, {"type": "message.send", "room": 5, "body": " hi "})
     assert data == {"room": 5, "body": "hi", "client_id": None, "reply_to": None, "attachments": []}
-    data = validate_frame(MessageSendFrameSerializer, {"room": 5, "body": " ", "attachments": [3, 1]})
-    assert data == {"room": 5, "body": "", "client_id": None, "reply_to": None, "attachments": [3, 1]}
-    with pytest.raises(Invalid) as refused:
-        validate_frame(MessageSendFrameSerializer, {"room": 5, "attachments": [3, 3]})
-    assert refused.value.fields == {"attachments": ["An attachment is listed twice."]}
+    assert validate_frame(MessageSendFrameSerializer, {"room": 5, "attachments": [3, 1]})["attachments"] == [3, 1]
 
 
 def test_a_plainly_valid_frame_skips_the_serializer(monkeypatch):
@@ -168,16 +166,16 @@ def test_a_plainly_valid_frame_skips_the_serializer(monkeypatch):
 
     validate_frame(MessageSendFrameSerializer, {"room": 1, "body": "warm up"})  # the plan reads the fields once
     monkeypatch.setattr(MessageSendFrameSerializer, "__init__", no_serializer)
-    frame = {"room": 1, "body": "hello", "client_id": "c1", "reply_to": 9}
+    frame = {"room": 1, "body": "hello", "client_id": "c1", "reply_to": 9, "attachments": [7]}
     assert validate_frame(MessageSendFrameSerializer, frame) == {
         "room": 1,
         "body": "hello",
         "client_id": "c1",
         "reply_to": 9,
-        "attachments": [],
+        "attachments": [7],
     }
     with pytest.raises(AssertionError, match="the serializer ran"):  # anything doubtful goes to DRF
-        validate_frame(MessageSendFrameSerializer, {"room": 1, "body": ""})
+        validate_frame(MessageSendFrameSerializer, {"room": 1, "body": "x", "reply_to": "9"})
 
 
 def test_serializers_it_cannot_read_are_run_by_drf():
