@@ -188,8 +188,8 @@ def test_query_count_does_not_grow_with_results(owner_client, room, make_user, d
         MembershipFactory(room=room, user=author)
         MessageFactory(room=room, author=author, body="standup notes")
     # The user, their rooms, the search (MySQL family: the newest id, the recent window, a session
-    # setting and the index), the messages with their authors: never one query per result.
-    with django_assert_max_num_queries(7):
+    # setting and the index), the messages with their authors, their attachments: never one query per result.
+    with django_assert_max_num_queries(8):
         assert len(search(owner_client, "standup")["results"]) == 10
 
 
