@@ -10,7 +10,7 @@
 
 import { attachmentsOf, formatSize, thumbnailSize } from '../attachments.js';
 import { gettext, interpolate } from '../i18n.js';
-import { h } from './dom.js';
+import { h, svgIcon } from './dom.js';
 
 const ICONS = {
   file: 'M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6',
@@ -21,13 +21,7 @@ const ICONS = {
 };
 
 export function icon(name) {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-  path.setAttribute('d', ICONS[name]);
-  svg.append(path);
-  return svg;
+  return svgIcon(ICONS[name]);
 }
 
 /** An image sized before it loads: its box at the aspect ratio the server measured. */

@@ -150,3 +150,14 @@ export function messageHtml(html, meId) {
   rebuild(parsed.body, fragment, meId);
   return fragment;
 }
+
+/** An icon from one SVG path (24 x 24), hidden from screen readers: the control around it carries the name. */
+export function svgIcon(pathData) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
+  path.setAttribute('d', pathData);
+  svg.append(path);
+  return svg;
+}

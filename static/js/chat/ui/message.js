@@ -9,7 +9,7 @@ import {
   pendingStatusText, quoteText, reactionText, YOU,
 } from '../format.js';
 import { attachmentList } from './attachments.js';
-import { h, linkify, messageHtml, timeElement, userAvatar } from './dom.js';
+import { h, linkify, messageHtml, svgIcon, timeElement, userAvatar } from './dom.js';
 
 const ICONS = {
   react: 'M12 22a10 10 0 1 0 0-20 10 10 0 0 0 0 20zM8 14s1.5 2 4 2 4-2 4-2M9 9h.01M15 9h.01',
@@ -19,13 +19,7 @@ const ICONS = {
 };
 
 function icon(name) {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-  path.setAttribute('d', ICONS[name]);
-  svg.append(path);
-  return svg;
+  return svgIcon(ICONS[name]);
 }
 
 /** A control inside an entry: reachable with the arrow keys, not with Tab. */

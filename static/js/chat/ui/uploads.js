@@ -7,20 +7,10 @@
 
 import { dragHasFiles, formatSize, pastedFiles } from '../attachments.js';
 import { gettext, interpolate } from '../i18n.js';
-import { h } from './dom.js';
+import { h, svgIcon } from './dom.js';
 
 const PAPERCLIP = 'M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48';
 const CROSS = 'M18 6L6 18M6 6l12 12';
-
-function icon(d) {
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  const path = document.createElementNS('http://www.w3.org/2000/svg', 'path');
-  path.setAttribute('d', d);
-  svg.append(path);
-  return svg;
-}
 
 const percentFormat = new Intl.NumberFormat(undefined, { style: 'percent' });
 
@@ -36,7 +26,7 @@ export function mountUploads({ store, uploads, el }) {
   const attachButton = h('button', {
     type: 'button', class: 'icon-button composer-attach', id: 'composer-attach',
     'aria-label': gettext('Attach files'), title: gettext('Attach files (or paste, or drop them here)'),
-  }, icon(PAPERCLIP));
+  }, svgIcon(PAPERCLIP));
   const tray = h('ul', { class: 'upload-tray', id: 'upload-tray', 'aria-label': gettext('Attachments'), hidden: true });
   const dropHint = h('div', { class: 'drop-hint', 'aria-hidden': 'true' }, h('span', {}, gettext('Drop files to attach them')));
   // The tray above the input; the button after it, by Send (Tab: the input, attach, send).
@@ -71,7 +61,7 @@ export function mountUploads({ store, uploads, el }) {
       h('button', {
         type: 'button', class: 'icon-button upload-remove', dataset: { action: 'remove-upload' },
         'aria-label': interpolate(gettext('Remove %(name)s'), { name: item.name }, true), title: gettext('Remove'),
-      }, icon(CROSS)));
+      }, svgIcon(CROSS)));
   }
 
   const findItem = (key) => tray.querySelector(`[data-key="${CSS.escape(key)}"]`);
