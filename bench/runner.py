@@ -61,7 +61,7 @@ FULL = Size(
     step_seconds=5.0,
     drain_seconds=5.0,
     many_rooms_more=(1.5, 2.0),
-    many_rooms_less=(0.6, 0.3),
+    many_rooms_less=(0.6, 0.3, 0.1),
 )
 QUICK = Size(
     users=10,
