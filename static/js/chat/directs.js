@@ -3,8 +3,7 @@
 // side). What the views need to know of people: who a user id is, whether they are online, and the
 // direct room with them. No DOM here (js_tests/directs.test.js).
 
-import { isDeletedAccount } from './format.js';
-import { gettext } from './i18n.js';
+import { displayName } from './format.js';
 
 export const isDirect = (data) => data?.kind === 'direct';
 
@@ -16,8 +15,8 @@ export function splitRooms(rooms) {
   return { groups, directs };
 }
 
-/** The name a person goes by: their display name once the server gives one, else their username. */
-export const personName = (user) => (isDeletedAccount(user) ? gettext('Deleted user') : user?.display_name || user?.username || '');
+/** The name a person goes by (format.js displayName), or '' for nobody (a direct room's peer not known yet). */
+export const personName = (user) => (user ? displayName(user) : '');
 
 /**
  * Whether `userId` is online, as far as this tab knows: true or false from a loaded member list
